@@ -1,0 +1,45 @@
+"""dd_lib: the small shared library of the course *Why un-trained convolutional
+networks denoise and reconstruct images*.
+
+The linear-algebra routines take and return NumPy float64 arrays; the
+generators are PyTorch modules that run on the CPU or a GPU.
+"""
+
+from .config import get_device, scale, seed_everything
+from .generators import TwoLayerGenerator
+from .linalg import (
+    circulant,
+    dual_kernel,
+    expected_jacobian_gram,
+    frequency_order,
+    gaussian_kernel,
+    gd_least_squares,
+    gd_residual_closed_form,
+    relu_gram_factor,
+    triangular_kernel,
+    trig_basis,
+    trig_frequencies,
+)
+from .metrics import psnr, ssim
+
+__all__ = [
+    "get_device",
+    "seed_everything",
+    "scale",
+    "trig_basis",
+    "trig_frequencies",
+    "frequency_order",
+    "circulant",
+    "triangular_kernel",
+    "gaussian_kernel",
+    "relu_gram_factor",
+    "expected_jacobian_gram",
+    "dual_kernel",
+    "gd_least_squares",
+    "gd_residual_closed_form",
+    "TwoLayerGenerator",
+    "psnr",
+    "ssim",
+]
+
+__version__ = "0.1.0"
