@@ -21,6 +21,8 @@ from .linalg import (
     trig_frequencies,
 )
 from .metrics import psnr, ssim
+from .plotting import PALETTE, use_course_style
+from .widgets import live_slider, precomputed_slider
 
 __all__ = [
     "get_device",
@@ -40,6 +42,10 @@ __all__ = [
     "TwoLayerGenerator",
     "psnr",
     "ssim",
+    "use_course_style",
+    "PALETTE",
+    "live_slider",
+    "precomputed_slider",
 ]
 
 __version__ = "0.1.0"
