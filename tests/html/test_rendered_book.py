@@ -1,0 +1,88 @@
+"""Checks of the rendered book in headless Chromium.
+
+The book must work from its own files: no request leaves the local server, MathJax
+(shipped with the book) typesets the mathematics, no dead ipywidget appears, and every
+kernel-free slider changes its figure when moved.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import ARTIFACTS, HTML, ROOT
+
+
+def _pages():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    return files
+
+
+PAGES = _pages()
+CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
+
+
+@pytest.mark.parametrize("doc", PAGES)
+def test_page_is_self_contained_and_typeset(page, site, doc):
+    assert (HTML / f"{doc}.html").exists(), f"{doc}.html was not built"
+    page.goto(f"{site}/{doc}.html", wait_until="load")
+    # MathJax is loaded from _static and finishes typesetting
+    has_math = page.evaluate("() => !!(window.MathJax && window.MathJax.startup)")
+    assert has_math, "MathJax did not load (it must come from _static/mathjax)"
+    page.wait_for_function("() => window.MathJax.startup.promise.then(() => true)", timeout=30_000)
+    page.wait_for_timeout(300)
+    assert page.external_requests == [], f"page tried to fetch from outside the book: {page.external_requests[:5]}"
+    assert page.page_errors == [], f"JavaScript errors: {page.page_errors[:3]}"
+    html = page.content()
+    # no raw TeX left over, no MathJax error boxes
+    assert page.locator("mjx-merror").count() == 0, "MathJax reported a TeX error"
+    assert page.locator("mjx-container").count() > 0 or "$" not in (HTML / f"{doc}.html").read_text()
+    # no dead ipywidgets in the static book
+    assert "application/vnd.jupyter.widget-view+json" not in html
+    assert page.locator(".jupyter-widgets, .widget-slider").count() == 0
+    # every output figure has alt text
+    for img in page.locator(".cell_output img").all():
+        assert (img.get_attribute("alt") or "").strip(), f"an output image on {doc} has no alt text"
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_chapter_renders_theorems_exercises_and_citations(page, site, doc):
+    page.goto(f"{site}/{doc}.html", wait_until="load")
+    assert page.locator("div.proof, div.admonition.proposition, div.admonition.theorem, div.admonition.definition").count() > 0
+    assert page.locator("div.exercise").count() >= 2, "fewer than 2 exercises"
+    assert page.locator("div.solution").count() >= 2, "solutions missing"
+    # sphinxcontrib-bibtex renders citations as links to the chapter's reference list
+    assert page.locator("main a[href*='#id']").count() > 0, "no rendered citations"
+    assert page.locator("main .citation, main div.bibliography, main dl.citation").count() > 0, "no reference list"
+    text = page.inner_text("main")
+    assert "Traceback (most recent call last)" not in text
+    # launch and download buttons
+    html = page.content()
+    assert "colab.research.google.com" in html and "mybinder.org" in html, "launch buttons missing"
+    assert page.locator("[title='Download this page'], .btn-download-notebook-button, a[href$='.ipynb']").count() > 0
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_static_sliders_change_the_figure(page, site, doc):
+    page.goto(f"{site}/{doc}.html", wait_until="load")
+    sliders = page.locator(".dd-static-slider")
+    count = sliders.count()
+    if doc.startswith("chapters/01"):
+        assert count >= 1, "chapter 1 must have a kernel-free slider"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for s in range(count):
+        slider = sliders.nth(s)
+        img = slider.locator("img.dds-frame")
+        for inp in slider.locator("input[type=range]").all():
+            before_src, before_alt = img.get_attribute("src"), img.get_attribute("alt")
+            label_before = inp.evaluate("e => e.nextElementSibling.textContent")
+            target = inp.evaluate("e => (+e.value === +e.max ? +e.min : +e.max)")
+            inp.evaluate(f"e => {{ e.value = {target}; e.dispatchEvent(new Event('input')); }}")
+            assert img.get_attribute("src") != before_src, "moving a slider did not change the frame"
+            assert img.get_attribute("alt") != before_alt, "alt text did not follow the frame"
+            assert inp.evaluate("e => e.nextElementSibling.textContent") != label_before
+        slider.screenshot(path=str(ARTIFACTS / f"{Path(doc).name}_slider{s}.png"))
