@@ -26,7 +26,7 @@ stamp "unit tests"
 "$VENV/bin/python" -m pytest -q --ignore=tests/html tests
 
 stamp "notebook validation (nbval)"
-"$VENV/bin/python" -m pytest -q --nbval-lax --nbval-current-env -p no:randomly chapters book/intro.ipynb
+"$VENV/bin/python" -m pytest -q --nbval-lax --nbval-current-env chapters book/intro.ipynb
 
 stamp "book build"
 rm -rf _build/html
