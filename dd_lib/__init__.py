@@ -22,6 +22,7 @@ from .linalg import (
 )
 from .metrics import psnr, ssim
 from .plotting import PALETTE, use_course_style
+from .spectra import DecayFit, fit_geometric_decay, fit_power_law_decay
 from .widgets import live_slider, precomputed_slider
 
 __all__ = [
@@ -42,6 +43,9 @@ __all__ = [
     "TwoLayerGenerator",
     "psnr",
     "ssim",
+    "DecayFit",
+    "fit_geometric_decay",
+    "fit_power_law_decay",
     "use_course_style",
     "PALETTE",
     "live_slider",
