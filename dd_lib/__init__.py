@@ -6,6 +6,13 @@ generators are PyTorch modules that run on the CPU or a GPU.
 """
 
 from .config import get_device, scale, seed_everything
+from .dynamics import (
+    TwoLayerFit,
+    denoising_error_bound,
+    early_stopping_time,
+    fit_two_layer_gd,
+    linear_residuals,
+)
 from .generators import TwoLayerGenerator
 from .linalg import (
     circulant,
@@ -21,6 +28,7 @@ from .linalg import (
     trig_frequencies,
 )
 from .metrics import psnr, ssim
+from .sketching import geometric_example_bound, min_norm_solution, theorem1_bound
 from .plotting import PALETTE, use_course_style
 from .spectra import DecayFit, fit_geometric_decay, fit_power_law_decay
 from .widgets import live_slider, precomputed_slider
@@ -41,6 +49,14 @@ __all__ = [
     "gd_least_squares",
     "gd_residual_closed_form",
     "TwoLayerGenerator",
+    "TwoLayerFit",
+    "fit_two_layer_gd",
+    "linear_residuals",
+    "early_stopping_time",
+    "denoising_error_bound",
+    "min_norm_solution",
+    "theorem1_bound",
+    "geometric_example_bound",
     "psnr",
     "ssim",
     "DecayFit",
