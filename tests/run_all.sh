@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # One command: set up everything and run every test of the course.
-#   1. unit tests of dd_lib (tests/, except the rendered-book tests)
-#   2. nbval over every chapter and the introduction (--nbval-lax: only cells tagged
+#   0. setup (once: book/setup.sh; the build step below skips it)
+#   1. static notebook checks (book/tools/nbtools.py check: macro cell, stripped outputs, size)
+#   2. unit tests of dd_lib and static notebook tests (tests/, except the rendered-book tests)
+#   3. nbval over every notebook in the TOC (--nbval-lax: only cells tagged
 #      nbval-check-output have their outputs compared)
-#   3. the book build with Sphinx warnings as errors, failing on any cell error
-#   4. checks of the rendered HTML in headless Chromium (tests/html)
+#   4. the book build FROM SCRATCH (_build/ and its execution cache deleted first, so a
+#      cross-reference cannot resolve only from a cache), Sphinx warnings as errors,
+#      failing on any cell error
+#   5. checks of the rendered HTML in headless Chromium (tests/html)
 # CI (.ci/run) calls exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-export MPLBACKEND=Agg
+# Never export MPLBACKEND here: the notebook kernels (nbval, the book build) inherit it and
+# MPLBACKEND=Agg removes every figure from the book (see CONTRIBUTING.md, "Figures").
+unset MPLBACKEND
 start=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - start )) s] $*"; }
 
@@ -22,15 +28,18 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-stamp "unit tests"
-"$VENV/bin/python" -m pytest -q --ignore=tests/html tests
+stamp "notebook housekeeping (nbtools.py check)"
+"$VENV/bin/python" book/tools/nbtools.py check
+
+stamp "unit tests and static notebook tests"
+MPLBACKEND=Agg "$VENV/bin/python" -m pytest -q --ignore=tests/html tests
 
 stamp "notebook validation (nbval)"
-"$VENV/bin/python" -m pytest -q --nbval-lax --nbval-current-env chapters book/intro.ipynb
+mapfile -t NOTEBOOKS < <("$VENV/bin/python" -c "import sys; sys.path.insert(0, 'book/tools'); import nbtools; print('\n'.join(str(p.relative_to(nbtools.ROOT)) for p in nbtools.toc_notebooks()))")
+"$VENV/bin/python" -m pytest -q --nbval-lax --nbval-current-env "${NOTEBOOKS[@]}"
 
-stamp "book build"
-rm -rf _build/html
-bash book/build.sh
+stamp "book build (from scratch)"
+SKIP_SETUP=1 FRESH=1 bash book/build.sh
 
 stamp "rendered-book tests"
 "$VENV/bin/python" -m pytest -q tests/html
