@@ -94,3 +94,67 @@ def test_static_sliders_change_the_figure(page, site, doc):
             assert img.get_attribute("alt") != before_alt, "alt text did not follow the frame"
             assert inp.evaluate("e => e.nextElementSibling.textContent") != label_before
         slider.screenshot(path=str(ARTIFACTS / f"{Path(doc).name}_slider{s}.png"))
+
+
+# ---- issue 7: the page shows the lesson, not the plumbing
+
+NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
+PLUMBING = re.compile(r"(?<![\w.])plt\.|precomputed_slider|live_slider")
+
+
+@pytest.mark.parametrize("doc", NOTEBOOK_PAGES)
+def test_plotting_and_slider_code_is_behind_a_toggle(page, site, doc):
+    """No code cell that plots or builds a slider is visible before the reader opens its
+    toggle (sphinx-book-theme renders hide-input as <details class="hide above-input">)."""
+    page.goto(f"{site}/{doc}.html", wait_until="load")
+    inputs = page.locator("main div.cell_input")
+    opened = False
+    for k in range(inputs.count()):
+        cell = inputs.nth(k)
+        code = cell.text_content() or ""
+        m = PLUMBING.search(code)
+        if not m:
+            continue
+        first = code.strip().splitlines()[0][:60] if code.strip() else ""
+        assert not cell.is_visible(), (
+            f"{doc}: code cell {first!r} ({m.group(0)!r}) is visible without opening a toggle: tag the "
+            "notebook cell hide-input"
+        )
+        assert cell.evaluate("e => !!e.closest('details')"), f"{doc}: code cell {first!r} is hidden but has no toggle"
+        if not opened:  # the toggle opens
+            cell.evaluate("e => e.closest('details').querySelector('summary').click()")
+            page.wait_for_timeout(100)
+            assert cell.is_visible(), f"{doc}: opening the toggle does not show the code {first!r}"
+            opened = True
+
+
+@pytest.mark.parametrize("doc", NOTEBOOK_PAGES)
+def test_macro_cell_is_not_in_the_book(doc):
+    source = (HTML / f"{doc}.html").read_text()
+    assert "\\newcommand" not in source, (
+        f"{doc}.html contains \\newcommand: the notebook's macro cell must be tagged remove-cell "
+        "(book/tools/nbtools.py macros)"
+    )
+
+
+@pytest.mark.parametrize("doc", NOTEBOOK_PAGES)
+def test_figures_are_rendered_and_numbered_figures_have_images(page, site, doc):
+    """Figures come from the build: each chapter page shows images, and every numbered figure
+    holds one (an Agg backend in the build kernel would leave text-only figures)."""
+    page.goto(f"{site}/{doc}.html", wait_until="load")
+    if doc.startswith("chapters/"):
+        assert page.locator("main img").count() > 0, f"{doc}: no image on the page (was MPLBACKEND set for the build?)"
+    figures = page.locator("main figure[id]")
+    for k in range(figures.count()):
+        fig = figures.nth(k)
+        fid = fig.get_attribute("id")
+        assert fig.locator("img").count() > 0, f"{doc}: figure #{fid} holds no image"
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_chapter_number_comes_from_the_toc_once(page, site, doc):
+    page.goto(f"{site}/{doc}.html", wait_until="load")
+    h1 = page.locator("main h1:has(a.headerlink)").first  # the article title, not the header copy
+    assert h1.locator(".section-number").count() == 1, f"{doc}: title not numbered (numbered: true in _toc.yml)"
+    title = h1.inner_text().strip()
+    assert not re.match(r"^\d+\.\s*\d+\.", title), f"{doc}: title {title!r} is numbered twice: drop the typed number"
