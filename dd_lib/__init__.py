@@ -1,71 +1,102 @@
 """dd_lib: the small shared library of the course *Why un-trained convolutional
 networks denoise and reconstruct images*.
 
+One module per object of the papers (see CONTRIBUTING.md, "Library layout"):
+
+* :mod:`dd_lib.trig` -- the trigonometric basis and circulant matrices (chapter 2);
+* :mod:`dd_lib.kernels` -- triangular and Gaussian kernels (chapter 2);
+* :mod:`dd_lib.dual_kernel` -- the expected Jacobian Gram matrix and the dual kernel (chapter 3);
+* :mod:`dd_lib.least_squares` -- gradient descent on least squares and its spectral filter (chapter 1);
+* :mod:`dd_lib.two_layer` -- the two-layer generator and its dynamics (chapter 4);
+* :mod:`dd_lib.sketching` -- sketched least squares, Theorem 1 of the CS paper (chapter 5);
+* :mod:`dd_lib.spectra` -- geometric and power-law decay fits;
+* :mod:`dd_lib.metrics` -- PSNR and SSIM;
+* :mod:`dd_lib.widgets`, :mod:`dd_lib.plotting` -- sliders and the figure style;
+* :mod:`dd_lib.config` -- device, seeds, the book/paper scale and the sizes of each chapter.
+
 The linear-algebra routines take and return NumPy float64 arrays; the
-generators are PyTorch modules that run on the CPU or a GPU.
+generators are PyTorch modules that run on the CPU or a GPU.  The Examples
+sections of the docstrings are doctests (``tests/test_doctests.py``); they
+assume ``import numpy as np`` and the public names of this package.
 """
 
-from .config import get_device, scale, seed_everything
-from .dynamics import (
+__version__ = "0.1.0"  # the one place; pyproject.toml reads it (setuptools dynamic version)
+
+# --- configuration, metrics, figures, sliders ---------------------------------
+from .config import SIZES, get_device, scale, seed_everything, sizes
+from .metrics import psnr, ssim
+from .plotting import PALETTE, use_course_style
+from .widgets import live_slider, precomputed_slider
+
+# --- chapter 1: least squares and its spectral filter -------------------------
+from .least_squares import gd_least_squares, gd_residual_closed_form, gd_residual_factor
+
+# --- chapter 2: trigonometric basis, circulants, kernels ----------------------
+from .trig import circulant, frequency_order, trig_basis, trig_frequencies
+from .kernels import gaussian_kernel, triangular_kernel
+
+# --- chapter 3: expected Jacobian and dual kernel; decay fits -----------------
+from .dual_kernel import dual_kernel, expected_jacobian_gram, relu_gram_factor
+from .spectra import DecayFit, fit_geometric_decay, fit_power_law_decay
+
+# --- chapter 4: the two-layer generator and its dynamics ----------------------
+from .two_layer import (
     TwoLayerFit,
+    TwoLayerGenerator,
+    conv_step_size,
     denoising_error_bound,
     early_stopping_time,
     fit_two_layer_gd,
     linear_residuals,
 )
-from .generators import TwoLayerGenerator
-from .linalg import (
-    circulant,
-    dual_kernel,
-    expected_jacobian_gram,
-    frequency_order,
-    gaussian_kernel,
-    gd_least_squares,
-    gd_residual_closed_form,
-    relu_gram_factor,
-    triangular_kernel,
-    trig_basis,
-    trig_frequencies,
-)
-from .metrics import psnr, ssim
+
+# --- chapter 5: sketched least squares -----------------------------------------
 from .sketching import geometric_example_bound, min_norm_solution, theorem1_bound
-from .plotting import PALETTE, use_course_style
-from .spectra import DecayFit, fit_geometric_decay, fit_power_law_decay
-from .widgets import live_slider, precomputed_slider
+
+# --- chapters 6 and 7: deep decoder (added by their modules) -------------------
 
 __all__ = [
+    # configuration, metrics, figures, sliders
     "get_device",
     "seed_everything",
     "scale",
+    "sizes",
+    "SIZES",
+    "psnr",
+    "ssim",
+    "use_course_style",
+    "PALETTE",
+    "live_slider",
+    "precomputed_slider",
+    # chapter 1
+    "gd_least_squares",
+    "gd_residual_closed_form",
+    "gd_residual_factor",
+    # chapter 2
     "trig_basis",
     "trig_frequencies",
     "frequency_order",
     "circulant",
     "triangular_kernel",
     "gaussian_kernel",
+    # chapter 3
     "relu_gram_factor",
     "expected_jacobian_gram",
     "dual_kernel",
-    "gd_least_squares",
-    "gd_residual_closed_form",
+    "DecayFit",
+    "fit_geometric_decay",
+    "fit_power_law_decay",
+    # chapter 4
     "TwoLayerGenerator",
     "TwoLayerFit",
+    "conv_step_size",
     "fit_two_layer_gd",
     "linear_residuals",
     "early_stopping_time",
     "denoising_error_bound",
+    # chapter 5
     "min_norm_solution",
     "theorem1_bound",
     "geometric_example_bound",
-    "psnr",
-    "ssim",
-    "DecayFit",
-    "fit_geometric_decay",
-    "fit_power_law_decay",
-    "use_course_style",
-    "PALETTE",
-    "live_slider",
-    "precomputed_slider",
+    # chapters 6 and 7
 ]
-
-__version__ = "0.1.0"

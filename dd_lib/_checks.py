@@ -61,3 +61,48 @@ def check_positive(x: Any, name: str) -> float:
     if not np.isfinite(xf) or xf <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {x}")
     return xf
+
+
+def check_nonnegative(x: Any, name: str) -> float:
+    """Return ``x`` as a finite float ``>= 0``, or raise ``ValueError``."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a real number >= 0, got {x!r}")
+    xf = float(x)
+    if not np.isfinite(xf) or xf < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {x}")
+    return xf
+
+
+def check_spectrum(
+    sigma: Any, W: Any | None = None, *, what: str = "singular values / dual-kernel weights"
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """Validate non-negative weights ``sigma`` (1-D) and, if given, an orthonormal ``n x n`` basis ``W``."""
+    sigma = as_real_array(sigma, "sigma", ndim=1)
+    if np.any(sigma < 0):
+        raise ValueError(f"sigma must be non-negative ({what})")
+    n = sigma.shape[0]
+    if W is None:
+        return sigma, None
+    W = as_real_array(W, "W", ndim=2)
+    if W.shape != (n, n):
+        raise ValueError(f"W must be a square n x n matrix with n = len(sigma) = {n}, got shape {W.shape}")
+    if not np.allclose(W.T @ W, np.eye(n), atol=1e-8):
+        raise ValueError("W must have orthonormal columns (W.T @ W = I), e.g. dd.trig_basis(n)")
+    return sigma, W
+
+
+def check_step_size(eta: Any, eta_unit: float, label: str) -> float:
+    """Return ``eta`` if ``0 < eta < 2 * eta_unit``, the stability limit of gradient descent.
+
+    ``eta_unit = 1 / L**2`` is the papers' step size for a linear map of
+    spectral norm ``L`` (``inf`` when ``L = 0``: no upper limit); ``label``
+    names ``L`` in the message, e.g. ``"||J||"``.
+    """
+    eta = check_positive(eta, "eta")
+    if eta >= 2.0 * eta_unit:
+        raise ValueError(
+            f"eta = {eta:.6g} is at or above the stability limit 2/{label}^2 = {2 * eta_unit:.6g}: "
+            f"gradient descent would not converge; use 0 < eta < 2/{label}^2 "
+            f"(the papers take eta <= 1/{label}^2 = {eta_unit:.6g})"
+        )
+    return eta

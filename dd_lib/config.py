@@ -1,10 +1,16 @@
-"""Device choice, seeding and the book/paper scale switch."""
+"""Device choice, seeding, the book/paper scale switch and the sizes of each chapter.
+
+Every chapter reads its sizes (signal length, channels, iterations, number of
+random draws) from :data:`SIZES` through :func:`sizes`, so the two scales are
+defined in one place.
+"""
 
 from __future__ import annotations
 
+import copy
 import os
 import random
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -65,3 +71,95 @@ def scale() -> Scale:
     if value not in _SCALES:
         raise ValueError(f"DD_SCALE must be 'book' or 'paper', got {value!r}")
     return value  # type: ignore[return-value]
+
+
+#: Sizes of every chapter at each scale: ``SIZES[chapter][scale][key]``.
+#: ``"book"`` runs the whole book on a 2-core CPU in minutes; ``"paper"`` is
+#: the papers' sizes (meant for a GPU).  Keys per chapter:
+#:
+#: * ``intro``: ``n`` signal length, ``k`` channels, ``steps`` gradient steps.
+#: * ``ch1``: ``n`` size of the square matrix (Figure 5), ``steps`` gradient
+#:   steps, ``draws`` Monte-Carlo draws of the noise.
+#: * ``ch2``: ``n`` signal length of the figures, ``n2d`` side of the 2-D checks.
+#: * ``ch3``: ``n`` signal length, ``n_mc`` length in the Monte-Carlo checks,
+#:   ``k_list`` channel counts, ``mc_seeds`` seeds per channel count.
+#: * ``ch4``: ``n`` signal length, ``k`` channels of the main run, ``k_sweep``
+#:   channel counts of the over-parameterisation sweep, ``k_den`` channels of
+#:   the denoising runs, ``k_small`` channels of the step-function run,
+#:   ``steps_a``/``steps_b``/``steps_f`` iterations of the three fits.
+#: * ``ch5``: ``n`` signal length, ``draws`` random draws per setting,
+#:   ``m_grid`` numbers of measurements, ``steps_gd`` gradient steps.
+SIZES: dict[str, dict[str, dict[str, Any]]] = {
+    "intro": {
+        "book": {"n": 128, "k": 512, "steps": 2000},
+        "paper": {"n": 128, "k": 512, "steps": 2000},
+    },
+    "ch1": {
+        "book": {"n": 100, "steps": 3000, "draws": 4000},
+        "paper": {"n": 100, "steps": 3000, "draws": 4000},
+    },
+    "ch2": {
+        "book": {"n": 300, "n2d": 16},
+        "paper": {"n": 300, "n2d": 32},
+    },
+    "ch3": {
+        "book": {"n": 300, "n_mc": 100, "k_list": [16, 64, 256, 1024, 4096, 16384], "mc_seeds": 3},
+        "paper": {"n": 300, "n_mc": 300, "k_list": [16, 64, 256, 1024, 4096, 16384, 65536], "mc_seeds": 5},
+    },
+    "ch4": {
+        "book": {
+            "n": 128, "k": 1024, "k_sweep": [16, 64, 256, 1024], "k_den": 512, "k_small": 256,
+            "steps_a": 1000, "steps_b": 400, "steps_f": 2000,
+        },
+        "paper": {
+            "n": 300, "k": 8192, "k_sweep": [16, 64, 256, 1024, 4096, 16384], "k_den": 4096,
+            "k_small": 2048, "steps_a": 3000, "steps_b": 1000, "steps_f": 10000,
+        },
+    },
+    "ch5": {
+        "book": {"n": 128, "draws": 20, "m_grid": [12, 18, 24, 30, 36, 48, 60], "steps_gd": 3000},
+        "paper": {
+            "n": 300, "draws": 100, "m_grid": [12, 18, 24, 30, 36, 48, 60, 78, 96], "steps_gd": 20000,
+        },
+    },
+    # Chapters 6 and 7 (deep decoder): entries "ch6", "ch7" go here, with
+    # the same two scales.
+}
+
+
+def sizes(chapter: str) -> dict[str, Any]:
+    """The sizes of one chapter at the current :func:`scale`.
+
+    Used in every chapter (its first code cell).
+
+    Parameters
+    ----------
+    chapter : str
+        A key of :data:`SIZES`: ``"intro"``, ``"ch1"``, ..., ``"ch5"``.  The
+        keys of each chapter's dictionary are listed at :data:`SIZES`.
+
+    Returns
+    -------
+    dict
+        A fresh (deep) copy of ``SIZES[chapter][scale()]``: changing it does not
+        change the table.
+
+    Raises
+    ------
+    ValueError
+        If ``chapter`` is not in the table (the message names the known
+        chapters), or ``DD_SCALE`` is invalid.
+
+    Examples
+    --------
+    >>> sorted(sizes("ch2"))
+    ['n', 'n2d']
+    >>> sizes("ch2")["n"]  # the same at both scales
+    300
+    >>> SIZES["ch4"]["book"]["k_sweep"]
+    [16, 64, 256, 1024]
+    """
+    if not isinstance(chapter, str) or chapter not in SIZES:
+        known = ", ".join(repr(c) for c in SIZES)
+        raise ValueError(f"unknown chapter {chapter!r}: sizes are defined for {known}")
+    return copy.deepcopy(SIZES[chapter][scale()])

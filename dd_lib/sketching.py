@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._checks import as_real_array, check_int, check_positive
+from ._checks import as_real_array, check_int, check_positive, check_spectrum
 
 Array = NDArray[np.float64]
 
@@ -115,15 +115,8 @@ def theorem1_bound(sigma: Any, W: Any, x: Any, m: int, *, return_terms: bool = F
         On negative or non-finite ``sigma``, a ``W`` that is not ``n x n`` with
         orthonormal columns, ``x`` of the wrong length, or ``m`` outside ``[1, n]``.
     """
-    sigma = as_real_array(sigma, "sigma", ndim=1)
-    if np.any(sigma < 0):
-        raise ValueError("sigma must be non-negative (singular values of J)")
+    sigma, W = check_spectrum(sigma, W, what="singular values of J")
     n = sigma.shape[0]
-    W = as_real_array(W, "W", ndim=2)
-    if W.shape != (n, n):
-        raise ValueError(f"W must be n x n with n = len(sigma) = {n}, got shape {W.shape}")
-    if not np.allclose(W.T @ W, np.eye(n), atol=1e-8):
-        raise ValueError("W must have orthonormal columns (the left singular vectors of J)")
     x = as_real_array(x, "x", ndim=1)
     if x.shape[0] != n:
         raise ValueError(f"x must have length n = {n}, got {x.shape[0]}")

@@ -38,6 +38,45 @@ def test_scale_reads_environment(monkeypatch):
         dd.scale()
 
 
+def test_sizes_follow_the_scale(monkeypatch):
+    monkeypatch.delenv("DD_SCALE", raising=False)
+    book = dd.sizes("ch4")
+    assert book == dd.SIZES["ch4"]["book"] and book["n"] == 128
+    monkeypatch.setenv("DD_SCALE", "paper")
+    paper = dd.sizes("ch4")
+    assert paper == dd.SIZES["ch4"]["paper"] and paper["n"] == 300
+    assert set(book) == set(paper)  # every key exists at both scales
+    # a copy: changing it leaves the table alone
+    paper["k_sweep"].append(1)
+    paper["n"] = 1
+    assert dd.sizes("ch4") == dd.SIZES["ch4"]["paper"] and dd.SIZES["ch4"]["paper"]["n"] == 300
+
+
+def test_sizes_table_is_complete():
+    for chapter in ["intro", "ch1", "ch2", "ch3", "ch4", "ch5"]:
+        assert set(dd.SIZES[chapter]) == {"book", "paper"}
+        assert set(dd.SIZES[chapter]["book"]) == set(dd.SIZES[chapter]["paper"]), chapter
+
+
+@pytest.mark.parametrize("bad", ["ch99", "4", None, 4])
+def test_sizes_unknown_chapter(bad, monkeypatch):
+    monkeypatch.delenv("DD_SCALE", raising=False)
+    with pytest.raises(ValueError, match="unknown chapter.*'ch1'.*'ch5'"):
+        dd.sizes(bad)
+
+
+def test_sizes_bad_scale(monkeypatch):
+    monkeypatch.setenv("DD_SCALE", "huge")
+    with pytest.raises(ValueError, match="'book' or 'paper'"):
+        dd.sizes("ch1")
+
+
+def test_version_in_one_place():
+    from importlib.metadata import version
+
+    assert dd.__version__ == version("dd_lib")
+
+
 def test_get_device():
     assert dd.get_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
 

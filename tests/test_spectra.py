@@ -5,9 +5,6 @@ import pytest
 
 from dd_lib.spectra import DecayFit, fit_geometric_decay, fit_power_law_decay
 
-RNG = np.random.default_rng(2024)
-
-
 @pytest.mark.parametrize("gamma", [0.3, 0.9, 0.999, 1.0, 1.2])
 def test_geometric_fit_recovers_exact_rate(gamma):
     values = 3.7 * gamma ** np.arange(40)
@@ -36,7 +33,7 @@ def test_geometric_fit_uses_positions_as_given_and_only_the_range():
 
 def test_geometric_fit_of_noisy_data_is_close():
     gamma = 0.95
-    values = gamma ** np.arange(200) * np.exp(0.05 * RNG.standard_normal(200))
+    values = gamma ** np.arange(200) * np.exp(0.05 * np.random.default_rng(2024).standard_normal(200))
     fit = fit_geometric_decay(values, return_details=True)
     assert abs(fit.rate - gamma) < 2e-3
     assert 0.95 < fit.r_squared < 1.0

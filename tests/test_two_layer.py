@@ -1,12 +1,13 @@
-"""Tests of dd_lib.dynamics: two-layer gradient descent, linear prediction, Theorem 1 pieces."""
+"""Tests of dd_lib.two_layer: two-layer gradient descent, linear prediction, step size, Theorem 1 pieces."""
 
 import numpy as np
 import pytest
 import torch
 
 import dd_lib as dd
-from dd_lib.dynamics import (
+from dd_lib.two_layer import (
     TwoLayerFit,
+    conv_step_size,
     denoising_error_bound,
     early_stopping_time,
     fit_two_layer_gd,
@@ -17,7 +18,7 @@ from dd_lib.dynamics import (
 def _setup(n=16, k=8, seed=0, omega=1.0):
     u = dd.gaussian_kernel(1.5, n)
     gen = dd.TwoLayerGenerator(u, n, k, omega=omega, seed=seed, device="cpu")
-    eta = 1.0 / np.abs(np.fft.fft(u)).max() ** 2
+    eta = conv_step_size(u, n)
     return u, gen, eta
 
 
@@ -87,7 +88,7 @@ def test_linear_prediction_is_close_for_a_wide_network_and_smooth_target():
     n, k = 32, 2048
     u = dd.gaussian_kernel(3.0, n)
     gen = dd.TwoLayerGenerator(u, n, k, omega=1 / np.sqrt(n), seed=0, device="cpu")
-    eta = 1.0 / np.abs(np.fft.fft(u)).max() ** 2
+    eta = conv_step_size(u, n)
     W = dd.trig_basis(n)
     y = W[:, 1] + 0.5 * W[:, 2]
     fit = fit_two_layer_gd(gen, y, eta, 100)
@@ -99,7 +100,7 @@ def test_linear_prediction_is_close_for_a_wide_network_and_smooth_target():
 def test_early_stopping_time_solves_its_defining_equation():
     n = 64
     sigma = dd.dual_kernel(dd.gaussian_kernel(4.0, n), n)
-    eta = 1.0 / np.abs(np.fft.fft(dd.gaussian_kernel(4.0, n))).max() ** 2
+    eta = conv_step_size(dd.gaussian_kernel(4.0, n), n)
     s = np.sort(sigma)[::-1]
     for p in [1, 3, 5, 9]:
         tau = early_stopping_time(sigma, p, eta)
@@ -124,7 +125,7 @@ def test_denoising_error_bound_values():
     assert b[0] == pytest.approx(2.0)  # nothing fitted at tau = 0
     # at Theorem 1's stopping time the noise part is at most varsigma sqrt(2p/n)
     sig = dd.dual_kernel(dd.triangular_kernel(4, 64), 64)
-    eta = 1 / np.abs(np.fft.fft(dd.triangular_kernel(4, 64))).max() ** 2
+    eta = conv_step_size(dd.triangular_kernel(4, 64), 64)
     for p in [1, 3, 7]:
         t = early_stopping_time(sig, p, eta)
         noise_part = denoising_error_bound(sig, p, eta, t, 0.0, 1.0)
@@ -188,3 +189,36 @@ def test_stopping_time_and_bound_bad_input():
         denoising_error_bound(s, 1, 0.5, 1.0, 1.0, -0.1)
     with pytest.raises(ValueError, match="signal_norm"):
         denoising_error_bound(s, 1, 0.5, 1.0, "big", 0.1)
+
+
+@pytest.mark.parametrize("n", [8, 31, 64])
+def test_conv_step_size_is_inverse_squared_circulant_norm(n):
+    rng = np.random.default_rng(n)
+    for u in [rng.standard_normal(5), dd.triangular_kernel(3, n), dd.gaussian_kernel(2.0, n), [2.0]]:
+        expected = 1.0 / np.linalg.norm(dd.circulant(u, n), 2) ** 2
+        assert conv_step_size(u, n) == pytest.approx(expected, rel=1e-12)
+    assert dd.conv_step_size is conv_step_size
+
+
+def test_conv_step_size_is_the_generators_stability_limit():
+    u, gen, eta = _setup()
+    fit_two_layer_gd(gen, np.ones(16), 1.99 * eta, 2)  # just below 2/||U||^2: allowed
+    u, gen, eta = _setup()
+    with pytest.raises(ValueError, match="stability limit"):
+        fit_two_layer_gd(gen, np.ones(16), 2.0 * eta, 2)
+
+
+@pytest.mark.parametrize(
+    "u, n, match",
+    [
+        (np.zeros(4), 8, "all zeros"),
+        (np.ones(9), 8, "no longer than n = 8"),
+        ([1.0, np.nan], 8, "finite"),
+        (np.ones((2, 2)), 8, "1-dimensional"),
+        ([1.0], 0, "n must be an integer >= 1"),
+        ([1 + 1j], 4, "real numbers"),
+    ],
+)
+def test_conv_step_size_bad_input(u, n, match):
+    with pytest.raises(ValueError, match=match):
+        conv_step_size(u, n)

@@ -1,4 +1,4 @@
-"""Tests of dd_lib.TwoLayerGenerator: forward map, Jacobian, expected Gram."""
+"""Tests of dd_lib.two_layer.TwoLayerGenerator: forward map, Jacobian, expected Gram."""
 
 import numpy as np
 import pytest
