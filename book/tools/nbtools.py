@@ -228,6 +228,7 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
             out.append(f"{rel}: macro cell differs from _config.yml (run: nbtools.py macros {rel})")
         if "remove-cell" not in tags(c) or c.get("cell_type") != "markdown":
             out.append(f"{rel}: macro cell must be a markdown cell tagged remove-cell (run: nbtools.py macros {rel})")
+    with_outputs, with_counts = [], []
     for i, c in enumerate(nb.cells):
         if c.get("cell_type") != "code":
             continue
@@ -235,13 +236,17 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
         first = src(c).strip().splitlines()[0][:60] if src(c).strip() else ""
         if not is_checked(c):
             if outs:
-                out.append(f"{rel}: cell {i} ({first!r}) has stored outputs but is not tagged {CHECK_TAG} (run: nbtools.py strip {rel})")
+                with_outputs.append(i)
             elif c.get("execution_count") is not None:
-                out.append(f"{rel}: cell {i} ({first!r}) has an execution count (run: nbtools.py strip {rel})")
+                with_counts.append(i)
         else:
             bad = [o.get("output_type") + ":" + ",".join(o.get("data", {})) for o in outs if not _is_text(o)]
             if bad:
                 out.append(f"{rel}: checked cell {i} ({first!r}) stores non-text outputs {bad} (run: nbtools.py strip {rel})")
+    if with_outputs:
+        out.append(f"{rel}: cells {with_outputs} store outputs but are not tagged {CHECK_TAG} (run: nbtools.py strip {rel})")
+    if with_counts:
+        out.append(f"{rel}: cells {with_counts} store execution counts (run: nbtools.py strip {rel})")
     if "widgets" in nb.metadata:
         out.append(f"{rel}: notebook metadata stores widget state (run: nbtools.py strip {rel})")
     return out
