@@ -28,6 +28,13 @@ def get_device() -> torch.device:
     -------
     torch.device
         ``cuda`` when :func:`torch.cuda.is_available` is true, otherwise ``cpu``.
+
+    Used in every chapter that runs PyTorch (chapters 3, 4 and 6 on).
+
+    Examples
+    --------
+    >>> get_device().type in ("cpu", "cuda")
+    True
     """
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -44,6 +51,16 @@ def seed_everything(seed: int) -> None:
     ------
     ValueError
         If ``seed`` is not an integer in ``[0, 2**32)``.
+
+    Used in every chapter and the introduction (first code cell).
+
+    Examples
+    --------
+    >>> seed_everything(0)
+    >>> a = np.random.rand()
+    >>> seed_everything(0)
+    >>> bool(np.random.rand() == a)
+    True
     """
     seed = check_int(seed, "seed", 0)
     if seed >= 2**32:
@@ -66,6 +83,13 @@ def scale() -> Scale:
     ------
     ValueError
         If ``DD_SCALE`` is set to anything other than ``book`` or ``paper``.
+
+    Used in every chapter (through :func:`sizes`).
+
+    Examples
+    --------
+    >>> scale() in ("book", "paper")
+    True
     """
     value = os.environ.get("DD_SCALE", "book").strip().lower() or "book"
     if value not in _SCALES:
@@ -130,7 +154,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
 def sizes(chapter: str) -> dict[str, Any]:
     """The sizes of one chapter at the current :func:`scale`.
 
-    Used in every chapter (its first code cell).
+    Used in every chapter and the introduction (first code cell).
 
     Parameters
     ----------

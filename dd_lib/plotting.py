@@ -18,6 +18,15 @@ def use_course_style() -> None:
     Colour-blind-safe colour cycle, a perceptually uniform colour map
     (``cividis``), figures 7.5 in wide at 100 dpi (book width), and fonts large
     enough to read there.  Call once at the top of a chapter.
+
+    Used in every chapter and the introduction.
+
+    Examples
+    --------
+    >>> use_course_style()
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["image.cmap"], len(PALETTE)
+    ('cividis', 10)
     """
     plt.style.use("tableau-colorblind10")
     mpl.rcParams.update(

@@ -60,6 +60,16 @@ def min_norm_solution(A: Any, J: Any, y: Any) -> Array:
     ------
     ValueError
         If the arrays are not real, finite, 2-D/2-D/1-D, or their shapes do not chain.
+
+    Taught in chapter 5.
+
+    Examples
+    --------
+    One measurement of the first coordinate: the smallest solution puts
+    nothing on the unmeasured one.
+
+    >>> print(min_norm_solution([[1.0, 0.0]], np.eye(2), [3.0]))
+    [3. 0.]
     """
     A = as_real_array(A, "A", ndim=2)
     J = as_real_array(J, "J", ndim=2)
@@ -114,6 +124,16 @@ def theorem1_bound(sigma: Any, W: Any, x: Any, m: int, *, return_terms: bool = F
     ValueError
         On negative or non-finite ``sigma``, a ``W`` that is not ``n x n`` with
         orthonormal columns, ``x`` of the wrong length, or ``m`` outside ``[1, n]``.
+
+    Taught in chapter 5.
+
+    Examples
+    --------
+    ``x = w_1`` costs ``1 / sigma_1^2 = 1``; with ``m = 3`` the tail skips the
+    two largest ``sigma_i^2``:
+
+    >>> theorem1_bound([1.0, 0.5, 0.25], np.eye(3), [1.0, 0.0, 0.0], 3)
+    0.0625
     """
     sigma, W = check_spectrum(sigma, W, what="singular values of J")
     n = sigma.shape[0]
@@ -159,6 +179,13 @@ def geometric_example_bound(gamma: float, m: int, signal_norm: float = 1.0) -> f
     Returns
     -------
     float
+
+    Taught in chapter 5.
+
+    Examples
+    --------
+    >>> geometric_example_bound(0.5, 6)
+    0.5
     """
     gamma = check_positive(gamma, "gamma")
     if gamma >= 1:

@@ -43,6 +43,14 @@ class DecayFit(NamedTuple):
         (1 for an exact fit; meaningless if all fitted values are equal).
     start, stop : int
         The fitted entries are ``values[start:stop]``.
+
+    Taught in chapter 3 (returned by the decay fits).
+
+    Examples
+    --------
+    >>> fit = fit_geometric_decay(2.0 * 0.5 ** np.arange(6), return_details=True)
+    >>> round(fit.rate, 6), round(fit.amplitude, 6), (fit.start, fit.stop)
+    (0.5, 2.0, (0, 6))
     """
 
     rate: float
@@ -108,6 +116,8 @@ def fit_geometric_decay(
     float or DecayFit
         ``gamma`` (``< 1`` for a decaying sequence), or the full fit.
 
+    Taught in chapter 3; used in chapters 1 and 5.
+
     Examples
     --------
     >>> round(fit_geometric_decay(0.9 ** np.arange(10)), 6)
@@ -152,6 +162,13 @@ def fit_power_law_decay(
     -------
     float or DecayFit
         The exponent ``alpha``, or the full fit.
+
+    Taught in chapter 3.
+
+    Examples
+    --------
+    >>> round(fit_power_law_decay(np.arange(1, 11) ** -2.0), 6)
+    2.0
     """
     values, start, stop = _fit_range(values, start, stop)
     if x is None:

@@ -87,6 +87,19 @@ def precomputed_slider(
     -------
     IPython.display.HTML
         Self-contained HTML (frames as data URIs, a few lines of JavaScript).
+
+    Used in chapters 1 to 5 (the sliders of the rendered book).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> def render(a):
+    ...     fig, ax = plt.subplots()
+    ...     ax.plot([0, 1], [0, a])
+    ...     return fig
+    >>> page = precomputed_slider(render, {"a": [0.0, 1.0]}, alt=lambda a: f"a line of slope {a}")
+    >>> page.data.count('type="range"'), page.data.count("data:image/png")  # 1 slider, 2 frames + the first shown
+    (1, 3)
     """
     from IPython.display import HTML
 
@@ -164,6 +177,21 @@ def live_slider(
     -------
     ipywidgets.VBox
         The sliders above an output area that shows the current figure.
+
+    Used in chapters 1 to 5 (the sliders in Jupyter).
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> import matplotlib.pyplot as plt
+    >>> def render(a):
+    ...     fig, ax = plt.subplots()
+    ...     ax.plot([0, 1], [0, a])
+    ...     return fig
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # without a kernel the figure would print as text
+    ...     box = live_slider(render, {"a": (0.0, 1.0, 0.1, 0.5)})
+    >>> [w.description for w in box.children[:-1]]
+    ['a']
     """
     import ipywidgets as widgets
     from IPython.display import display

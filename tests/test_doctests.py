@@ -5,6 +5,7 @@ The examples assume ``import numpy as np`` and the public names of ``dd_lib``
 """
 
 import doctest
+import re
 import importlib
 import pkgutil
 
@@ -29,3 +30,19 @@ def test_doctests(name, monkeypatch):
         module, extraglobs=globs, optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False
     )
     assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples failed in {name}"
+
+
+def _public_objects():
+    for name in dd.__all__:
+        obj = getattr(dd, name)
+        if callable(obj):
+            yield name, obj
+
+
+@pytest.mark.parametrize("name, obj", list(_public_objects()))
+def test_public_docstring_names_its_chapter_and_has_examples(name, obj):
+    """Convention 9: numpydoc docstring naming the chapter that teaches it, with runnable Examples."""
+    doc = obj.__doc__ or ""
+    assert re.search(r"(Taught|Used) in (chapters? \d|every chapter|the introduction)", doc), f"{name}: no 'Taught in chapter N.'"
+    assert re.search(r"^\s*Examples\n\s*-{8}", doc, re.M), f"{name}: no Examples section"
+    assert ">>> " in doc, f"{name}: Examples without a doctest"
