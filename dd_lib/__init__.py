@@ -8,6 +8,7 @@ One module per object of the papers (see CONTRIBUTING.md, "Library layout"):
 * :mod:`dd_lib.dual_kernel` -- the expected Jacobian Gram matrix and the dual kernel (chapter 3);
 * :mod:`dd_lib.least_squares` -- gradient descent on least squares and its spectral filter (chapter 1);
 * :mod:`dd_lib.two_layer` -- the two-layer generator and its dynamics (chapter 4);
+* :mod:`dd_lib.two_layer_experiments` -- chapter 4's measurement loops, returning tables;
 * :mod:`dd_lib.sketching` -- sketched least squares, Theorem 1 of the CS paper (chapter 5);
 * :mod:`dd_lib.spectra` -- geometric and power-law decay fits;
 * :mod:`dd_lib.metrics` -- PSNR and SSIM;
@@ -49,9 +50,21 @@ from .two_layer import (
     fit_two_layer_gd,
     linear_residuals,
 )
+from .two_layer_experiments import (
+    LinearisationRun,
+    denoising_grid,
+    denoising_run,
+    jacobian_change,
+    linearisation_run,
+    linearisation_sweep,
+    noise_term_tail,
+    structure_vs_noise,
+    theorem1_linear_trials,
+)
 
 # --- chapter 5: sketched least squares -----------------------------------------
 from .sketching import geometric_example_bound, min_norm_solution, theorem1_bound
+from .sketching import sketching_trials, stack_tables
 
 # --- chapters 6 and 7: deep decoder (added by their modules) -------------------
 
@@ -94,9 +107,20 @@ __all__ = [
     "linear_residuals",
     "early_stopping_time",
     "denoising_error_bound",
+    "LinearisationRun",
+    "jacobian_change",
+    "linearisation_run",
+    "linearisation_sweep",
+    "structure_vs_noise",
+    "denoising_run",
+    "denoising_grid",
+    "noise_term_tail",
+    "theorem1_linear_trials",
     # chapter 5
     "min_norm_solution",
     "theorem1_bound",
     "geometric_example_bound",
+    "sketching_trials",
+    "stack_tables",
     # chapters 6 and 7
 ]

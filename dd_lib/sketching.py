@@ -24,6 +24,7 @@ without the constant ``C``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -193,3 +194,133 @@ def geometric_example_bound(gamma: float, m: int, signal_norm: float = 1.0) -> f
     m = check_int(m, "m", 1)
     signal_norm = check_positive(signal_norm, "signal_norm")
     return float(gamma ** (m / 3) / (1 - gamma) * signal_norm**2)
+
+
+def sketching_trials(
+    sigma: Any,
+    W: Any,
+    signal: Any,
+    ms: Sequence[int],
+    draws: int,
+    *,
+    seed: int = 0,
+    family: str = "",
+    label: str = "",
+) -> dict[str, np.ndarray]:
+    """Measure Theorem 1 of the CS paper over random Gaussian matrices (one table row per draw).
+
+    For each ``m`` in ``ms`` and each of ``draws`` draws: a fresh ``A`` with
+    i.i.d. ``N(0, 1/m)`` entries and a fresh signal, the squared error of the
+    minimum-norm estimate with the square generator ``J = W diag(sigma)``, the
+    right-hand side of the theorem without ``C`` with its two factors, and the
+    random factor of the proof, ``||(I - P) Sigma||^2`` with ``P`` the
+    projection onto the range of ``(A J)^T``.
+
+    Taught in chapter 5.
+
+    Parameters
+    ----------
+    sigma : array_like, shape (n,)
+        Positive singular values, in the order of the columns of ``W``.
+    W : array_like, shape (n, n)
+        Orthonormal left singular vectors.
+    signal : array_like of shape (n,), or callable
+        A fixed signal, or ``signal(m, rng) -> x`` drawing one (``rng`` is the
+        function's ``numpy.random.Generator``).
+    ms : sequence of int
+        Numbers of measurements, ``1 <= m <= n``.
+    draws : int
+        Draws per ``m``, ``>= 1``.
+    seed : int, default 0
+        Seed of the generator used for ``A`` and the signals.
+    family, label : str, default ""
+        Stored in the columns ``family`` and ``label`` (for stacking tables
+        with :func:`stack_tables`).
+
+    Returns
+    -------
+    dict of ndarray
+        Columns ``family``, ``label``, ``m``, ``err2`` (``||x_hat - x*||^2``),
+        ``bound`` (right-hand side without ``C``), ``first``
+        (``sum <w_i, x*>^2 / sigma_i^2``), ``tail`` (``sum_{i > 2m/3} sigma_i^2``)
+        and ``range_err2`` (``||(I - P) Sigma||^2``).
+
+    Raises
+    ------
+    ValueError
+        If ``ms`` is empty or holds a value outside ``[1, n]``, ``draws < 1``,
+        or ``sigma``, ``W`` or a signal is invalid.
+
+    Examples
+    --------
+    >>> n = 32
+    >>> W = trig_basis(n)[:, frequency_order(n)]
+    >>> s = np.sqrt(0.8 ** np.arange(1, n + 1))
+    >>> tab = sketching_trials(s, W, W[:, 0], [12, 24], 3, seed=0)
+    >>> tab["m"].tolist()
+    [12, 12, 12, 24, 24, 24]
+    >>> bool(np.all(tab["err2"] <= tab["first"] * tab["range_err2"] * (1 + 1e-9)))
+    True
+    """
+    sigma, W = check_spectrum(sigma, W)
+    n = sigma.shape[0]
+    if np.any(sigma <= 0):
+        raise ValueError("sigma must be positive (J = W diag(sigma) must have full rank)")
+    ms = [check_int(m, "m", 1) for m in ms]
+    if not ms or max(ms) > n:
+        raise ValueError(f"ms must be a non-empty sequence of integers in [1, n = {n}], got {ms}")
+    draws = check_int(draws, "draws", 1)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    J = W * sigma
+    rows: dict[str, list[Any]] = {
+        key: [] for key in ("family", "label", "m", "err2", "bound", "first", "tail", "range_err2")
+    }
+    for m in ms:
+        for _ in range(draws):
+            x = signal(m, rng) if callable(signal) else signal
+            x = as_real_array(x, "signal", ndim=1)
+            if x.shape[0] != n:
+                raise ValueError(f"the signal must have length n = {n}, got {x.shape[0]}")
+            A = rng.standard_normal((m, n)) / np.sqrt(m)
+            x_hat = J @ min_norm_solution(A, J, A @ x)
+            bound, first, tail = theorem1_bound(sigma, W, x, m, return_terms=True)
+            Q, _ = np.linalg.qr((A @ J).T)  # orthonormal basis of range((A J)^T) = range(Sigma W^T A^T)
+            R = np.diag(sigma) - Q @ (Q.T * sigma[None, :])  # (I - P) Sigma
+            for key, val in (
+                ("family", family), ("label", label), ("m", m),
+                ("err2", float(np.sum((x_hat - x) ** 2))), ("bound", bound), ("first", first),
+                ("tail", tail), ("range_err2", float(np.linalg.eigvalsh(R.T @ R)[-1])),
+            ):
+                rows[key].append(val)
+    return {key: np.array(val) for key, val in rows.items()}
+def stack_tables(*tables: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Concatenate tables (dicts of equal-length arrays) with the same columns.
+
+    Taught in chapter 5 (used in chapters 4 and 5).
+
+    Parameters
+    ----------
+    *tables : mapping of str to ndarray
+        At least one table; all with the same column names.
+
+    Returns
+    -------
+    dict of ndarray
+
+    Raises
+    ------
+    ValueError
+        If no table is given or the columns differ.
+
+    Examples
+    --------
+    >>> stack_tables({"m": np.array([1])}, {"m": np.array([2, 3])})["m"].tolist()
+    [1, 2, 3]
+    """
+    if not tables:
+        raise ValueError("stack_tables needs at least one table")
+    keys = list(tables[0])
+    for t in tables[1:]:
+        if list(t) != keys:
+            raise ValueError(f"all tables must have the same columns {keys}, got {list(t)}")
+    return {key: np.concatenate([np.asarray(t[key]) for t in tables]) for key in keys}
