@@ -10,6 +10,11 @@ One module per object of the papers (see CONTRIBUTING.md, "Library layout"):
 * :mod:`dd_lib.two_layer` -- the two-layer generator and its dynamics (chapter 4);
 * :mod:`dd_lib.two_layer_experiments` -- chapter 4's measurement loops, returning tables;
 * :mod:`dd_lib.sketching` -- sketched least squares, Theorem 1 of the CS paper (chapter 5);
+* :mod:`dd_lib.deep_decoder`, :mod:`dd_lib.dip` -- the deep decoder and the deep image prior (chapter 6);
+* :mod:`dd_lib.fitting` -- one fitting engine for every generator (chapter 6 on);
+* :mod:`dd_lib.operators` -- forward operators: pixel mask, Gaussian matrix (chapters 6, 8);
+* :mod:`dd_lib.images` -- test images, noise protocols, image/tensor layout (chapter 6);
+* :mod:`dd_lib.denoisers` -- classical denoisers through their libraries (chapter 6);
 * :mod:`dd_lib.spectra` -- geometric and power-law decay fits;
 * :mod:`dd_lib.metrics` -- PSNR and SSIM;
 * :mod:`dd_lib.widgets`, :mod:`dd_lib.plotting` -- sliders and the figure style;
@@ -66,7 +71,13 @@ from .two_layer_experiments import (
 from .sketching import geometric_example_bound, min_norm_solution, theorem1_bound
 from .sketching import sketching_trials, stack_tables
 
-# --- chapters 6 and 7: deep decoder (added by their modules) -------------------
+# --- chapter 6: the deep decoder, the deep image prior, fitting, baselines ------
+from .deep_decoder import DeepDecoder, deep_decoder_parameter_count
+from .dip import DeepImagePrior
+from .fitting import FitResult, bf16_supported, discrepancy_stop, fit, identity
+from .operators import GaussianMeasurement, PixelMask
+from .images import TEST_IMAGES, add_noise, test_image, to_image, to_tensor
+from .denoisers import CLASSICAL_DENOISERS, denoise, tune_strength
 
 __all__ = [
     # configuration, metrics, figures, sliders
@@ -122,5 +133,23 @@ __all__ = [
     "geometric_example_bound",
     "sketching_trials",
     "stack_tables",
-    # chapters 6 and 7
+    # chapter 6
+    "DeepDecoder",
+    "deep_decoder_parameter_count",
+    "DeepImagePrior",
+    "fit",
+    "FitResult",
+    "discrepancy_stop",
+    "bf16_supported",
+    "identity",
+    "PixelMask",
+    "GaussianMeasurement",
+    "TEST_IMAGES",
+    "test_image",
+    "add_noise",
+    "to_tensor",
+    "to_image",
+    "CLASSICAL_DENOISERS",
+    "denoise",
+    "tune_strength",
 ]
