@@ -77,7 +77,7 @@ from .dip import DeepImagePrior
 from .fitting import FitResult, bf16_supported, discrepancy_stop, fit, identity
 from .operators import GaussianMeasurement, PixelMask
 from .images import TEST_IMAGES, add_noise, test_image, to_image, to_tensor
-from .denoisers import CLASSICAL_DENOISERS, denoise, tune_strength
+from .denoisers import CLASSICAL_DENOISERS, COMPARISON_METHODS, denoise, denoising_comparison, tune_strength
 
 __all__ = [
     # configuration, metrics, figures, sliders
@@ -152,4 +152,6 @@ __all__ = [
     "CLASSICAL_DENOISERS",
     "denoise",
     "tune_strength",
+    "COMPARISON_METHODS",
+    "denoising_comparison",
 ]

@@ -113,6 +113,13 @@ def scale() -> Scale:
 #:   ``steps_a``/``steps_b``/``steps_f`` iterations of the three fits.
 #: * ``ch5``: ``n`` signal length, ``draws`` random draws per setting,
 #:   ``m_grid`` numbers of measurements, ``steps_gd`` gradient steps.
+#: * ``ch6``: ``size`` image side, ``depth`` deep-decoder depth ``d``, ``k_over`` /
+#:   ``k_under`` channels of DD-O / DD-U, ``k_sweep`` channel counts of the
+#:   over-/under-parameterisation sweep, ``dip_channels`` / ``dip_skip`` / ``dip_input``
+#:   the deep image prior's channels per scale, skip channels and input channels,
+#:   ``steps_fig1`` iterations of the image fits of Figure 1, ``steps_noise`` of its
+#:   noise fit, ``steps_dip`` of every DIP fit, ``steps_over`` / ``steps_under`` of the
+#:   DD-O / DD-U fits of the comparison, ``record_every`` recording interval.
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "intro": {
         "book": {"n": 128, "k": 512, "steps": 2000},
@@ -146,8 +153,21 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "n": 300, "draws": 100, "m_grid": [12, 18, 24, 30, 36, 48, 60, 78, 96], "steps_gd": 20000,
         },
     },
-    # Chapters 6 and 7 (deep decoder): entries "ch6", "ch7" go here, with
-    # the same two scales.
+    "ch6": {
+        "book": {
+            "size": 64, "depth": 4, "k_over": 64, "k_under": 16, "k_sweep": [8, 16, 32, 64],
+            "dip_channels": [16, 16, 16, 16], "dip_skip": 4, "dip_input": 16,
+            "steps_fig1": 600, "steps_noise": 1500, "steps_dip": 300, "steps_over": 600, "steps_under": 1000,
+            "record_every": 5,
+        },
+        "paper": {
+            "size": 512, "depth": 5, "k_over": 512, "k_under": 128, "k_sweep": [32, 64, 128, 256, 512],
+            "dip_channels": [128, 128, 128, 128, 128], "dip_skip": 4, "dip_input": 32,
+            "steps_fig1": 3000, "steps_noise": 10000, "steps_dip": 3000, "steps_over": 3000,
+            "steps_under": 3000, "record_every": 10,
+        },
+    },
+    # Chapter 7 (deep decoder dynamics): an entry "ch7" goes here, with the same two scales.
 }
 
 

@@ -27,7 +27,7 @@ from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, denoise_
 from ._checks import as_real_array, check_positive
 from .metrics import psnr
 
-__all__ = ["CLASSICAL_DENOISERS", "denoise", "tune_strength"]
+__all__ = ["CLASSICAL_DENOISERS", "COMPARISON_METHODS", "denoise", "tune_strength", "denoising_comparison"]
 
 Array = NDArray[np.float64]
 
@@ -138,3 +138,143 @@ def tune_strength(
         raise ValueError("grid must contain at least one strength")
     scores = np.array([psnr(clean_arr, denoise(method, noisy, sigma, g)) for g in grid])
     return float(grid[int(np.argmax(scores))]), scores
+
+
+#: The rows of :func:`denoising_comparison`, in order.  "oracle" rows need the clean
+#: image to choose the stopping iteration; the others do not.
+COMPARISON_METHODS: tuple[str, ...] = (
+    "noisy", "DD-O (rule)", "DD-O (oracle)", "DD-U (converged)", "DIP (rule)", "DIP (oracle)",
+    "BM3D", "TV", "NL-means", "wavelet",
+)
+
+
+def denoising_comparison(
+    cases: Sequence[tuple[str, float, str]],
+    config: dict[str, Any],
+    strengths: dict[str, dict[str, float]] | None = None,
+    *,
+    seed: int = 0,
+    fits: dict[tuple[str, str], Any] | None = None,
+    device: Any = "cpu",
+    progress: bool = False,
+) -> dict[str, Any]:
+    """The denoising comparison of chapter 6 (the denoising paper's Table 1 and Figure 2).
+
+    Taught in chapter 6.  For each case (image, noise level, protocol) the noisy image
+    is denoised by: an over-parameterised deep decoder (DD-O), stopped by the
+    discrepancy principle (:func:`dd_lib.discrepancy_stop`, needs only ``sigma``) and,
+    for reference, at the oracle iteration (needs the clean image); an
+    under-parameterised deep decoder (DD-U) run to the end; the deep image prior,
+    stopped the same two ways; and the classical denoisers, all given the true ``sigma``.
+
+    Parameters
+    ----------
+    cases : sequence of (name, sigma, protocol)
+        Test image name (:data:`dd_lib.TEST_IMAGES`), noise standard deviation, and
+        ``"independent"`` or ``"shared"`` (see :func:`dd_lib.add_noise`).
+    config : dict
+        Sizes, as in ``dd.sizes("ch6")``: ``size``, ``depth``, ``k_over``, ``k_under``,
+        ``dip_channels``, ``dip_skip``, ``dip_input``, ``steps_over``, ``steps_under``,
+        ``steps_dip``, ``record_every``.
+    strengths : dict, optional
+        ``{"grey": {method: strength}, "colour": {...}}`` for TV, NL-means and wavelet
+        (from :func:`tune_strength`); default :data:`CLASSICAL_DENOISERS`.
+    seed : int, default 0
+        Seed of the noise (case ``i`` uses ``seed + i``) and of the networks.
+    fits : dict, optional
+        Fits already made, ``{(case label, "DD-O" | "DD-U" | "DIP"): FitResult}``, reused
+        instead of fitting again (they must come from the same noisy image and sizes).
+    device : torch.device or str, default "cpu"
+        Where the networks run.
+    progress : bool, default False
+        Progress bars for the fits.
+
+    Returns
+    -------
+    dict
+        ``labels`` (one per case), ``psnr`` (``{method: ndarray}`` over the cases, rows
+        :data:`COMPARISON_METHODS`), ``iterations`` (``{"DD-O rule", "DD-O oracle",
+        "DIP rule", "DIP oracle"}: ndarray``), ``images`` (``{label: {method: image}}``,
+        with ``"clean"``) and ``fits`` (``{(label, network): FitResult}``).
+
+    Examples
+    --------
+    >>> cfg = dict(size=16, depth=2, k_over=8, k_under=4, dip_channels=[4, 4], dip_skip=2,
+    ...            dip_input=4, steps_over=20, steps_under=20, steps_dip=10, record_every=5)
+    >>> out = denoising_comparison([("camera", 0.1, "independent")], cfg)
+    >>> out["labels"], sorted(out["psnr"]) == sorted(COMPARISON_METHODS)
+    (['camera'], True)
+    """
+    # imported here: the classical part of this module does not need torch
+    from .deep_decoder import DeepDecoder
+    from .dip import DeepImagePrior
+    from .fitting import discrepancy_stop, fit
+    from .images import add_noise, test_image
+
+    needed = ("size", "depth", "k_over", "k_under", "dip_channels", "dip_skip", "dip_input",
+              "steps_over", "steps_under", "steps_dip", "record_every")
+    missing = [k for k in needed if k not in config]
+    if missing:
+        raise ValueError(f"config lacks {missing}; it needs the keys {list(needed)} (see dd.sizes('ch6'))")
+    if not cases:
+        raise ValueError("cases must list at least one (image, sigma, protocol)")
+    cache = dict(fits or {})
+    size, rec = config["size"], config["record_every"]
+    psnrs: dict[str, list[float]] = {m: [] for m in COMPARISON_METHODS}
+    iters: dict[str, list[int]] = {k: [] for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")}
+    labels: list[str] = []
+    images: dict[str, dict[str, Array]] = {}
+    for i, (name, sigma, protocol) in enumerate(cases):
+        clean = test_image(name, size)
+        colour = clean.ndim == 3
+        label = name + (f" ({protocol})" if colour else "")
+        if label in images:
+            raise ValueError(f"case {label!r} appears twice")
+        labels.append(label)
+        noisy = add_noise(clean, sigma, seed=seed + i, protocol=protocol)  # type: ignore[arg-type]
+        c = 3 if colour else 1
+        rule = discrepancy_stop(sigma)
+        nets = {
+            "DD-O": (lambda: DeepDecoder(size, config["k_over"], config["depth"], c, seed=seed, device=device),
+                     config["steps_over"]),
+            "DD-U": (lambda: DeepDecoder(size, config["k_under"], config["depth"], c, seed=seed, device=device),
+                     config["steps_under"]),
+            "DIP": (lambda: DeepImagePrior(size, config["dip_channels"], [config["dip_skip"]] * len(config["dip_channels"]),
+                                           config["dip_input"], c, input_noise_std=1 / 30, seed=seed, device=device),
+                    config["steps_dip"]),
+        }
+        res = {}
+        for net_name, (make, steps) in nets.items():
+            key = (label, net_name)
+            if key not in cache:
+                cache[key] = fit(make(), noisy, steps=steps, reference=clean, record_every=rec, stop=rule,
+                                 run_past_stop=True, progress=progress, desc=f"{net_name} {label}")
+            res[net_name] = cache[key]
+        imgs = {"clean": clean, "noisy": noisy}
+        for net_name in ("DD-O", "DIP"):
+            r = res[net_name]
+            # the rule's estimate; if the rule never fired, the last iterate is what it delivers
+            t_rule = r.stopped_at if r.stopped_at is not None else int(r.iterations[-1])
+            out_rule = r.stop_output if r.stop_output is not None else r.output
+            psnrs[f"{net_name} (rule)"].append(psnr(clean, out_rule))
+            psnrs[f"{net_name} (oracle)"].append(float(r.best_psnr))
+            iters[f"{net_name} rule"].append(t_rule)
+            iters[f"{net_name} oracle"].append(int(r.best_iteration))
+            imgs[f"{net_name} (rule)"] = out_rule
+        psnrs["DD-U (converged)"].append(psnr(clean, res["DD-U"].output))
+        imgs["DD-U (converged)"] = res["DD-U"].output
+        psnrs["noisy"].append(psnr(clean, noisy))
+        kind = "colour" if colour else "grey"
+        for method in CLASSICAL_DENOISERS:
+            s = (strengths or {}).get(kind, {}).get(method)
+            est = denoise(method, noisy, sigma, s)
+            psnrs[method].append(psnr(clean, est))
+            imgs[method] = est
+        images[label] = imgs
+    return {
+        "labels": labels,
+        "psnr": {m: np.asarray(v) for m, v in psnrs.items()},
+        "iterations": {k: np.asarray(v) for k, v in iters.items()},
+        "images": images,
+        "fits": cache,
+    }

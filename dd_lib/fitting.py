@@ -140,7 +140,9 @@ class FitResult:
         The recorded iterate with the highest PSNR. **An oracle**: it needs the clean
         image, which a denoiser does not have.  ``None`` without a reference.
     stopped_at : int or None
-        The iteration at which ``stop`` fired (then ``output`` is that iterate), else ``None``.
+        The first recorded iteration at which ``stop`` fired, else ``None``.
+    stop_output : ndarray or None
+        The network output at ``stopped_at`` (the estimate the stopping rule delivers).
     snapshots : dict
         ``{t: image}`` for the requested snapshot iterations that were reached.
     weight_distance : dict or None
@@ -169,6 +171,7 @@ class FitResult:
     best_psnr: float | None
     best_output: NDArray[np.float64] | None
     stopped_at: int | None
+    stop_output: NDArray[np.float64] | None = None
     snapshots: dict[int, NDArray[np.float64]] = field(default_factory=dict)
     weight_distance: dict[str, NDArray[np.float64]] | None = None
     wall_time: float = 0.0
@@ -217,6 +220,7 @@ def fit(
     record_every: int = 1,
     snapshots: Iterable[int] = (),
     stop: Callable[[int, float], bool] | None = None,
+    run_past_stop: bool = False,
     track_weights: bool = False,
     precision: Precision = "float32",
     channels_last: bool = True,
@@ -254,8 +258,11 @@ def fit(
     snapshots : iterable of int
         Iterations at which to keep a copy of the output (0 = initialisation).
     stop : callable, optional
-        ``stop(t, loss) -> bool`` is evaluated at every recorded iteration; the fit ends at
-        the first ``True`` (e.g. :func:`discrepancy_stop`).
+        ``stop(t, loss) -> bool`` is evaluated at every recorded iteration; at the first
+        ``True`` the fit ends (e.g. :func:`discrepancy_stop`), unless ``run_past_stop``.
+    run_past_stop : bool, default False
+        Keep fitting after ``stop`` fired, to compare the rule's iterate
+        (``stop_output``) with later ones and with the oracle, from one run.
     track_weights : bool, default False
         Record ``||W_t - W_0||_F / ||W_0||_F`` for each weight tensor (chapter 7).
     precision : {"float32", "bfloat16", "auto"}, default "float32"
@@ -335,6 +342,7 @@ def fit(
     snaps: dict[int, NDArray[np.float64]] = {}
     best = (-math.inf, None, None)  # psnr, iteration, output
     stopped_at: int | None = None
+    stop_out: torch.Tensor | None = None
 
     def record(t: int, out: torch.Tensor, loss_value: float) -> None:
         nonlocal best
@@ -369,10 +377,11 @@ def fit(
                 record(t, out, lv)
             if t in snap_set:
                 snaps[t] = to_image(out.detach().float())
-            if stop is not None and t % record_every == 0 and stop(t, lv):
-                stopped_at = t
-                final_out = out.detach().float()
-                break
+            if stop is not None and stopped_at is None and t % record_every == 0 and stop(t, lv):
+                stopped_at, stop_out = t, out.detach().float().clone()
+                if not run_past_stop:
+                    final_out = stop_out
+                    break
         opt.step()
         bar.update(1)
     else:
@@ -383,8 +392,8 @@ def fit(
         record(t, final_out, final_loss)
         if t in snap_set:
             snaps[t] = to_image(final_out)
-        if stop is not None and stop(t, final_loss):
-            stopped_at = t
+        if stop is not None and stopped_at is None and stop(t, final_loss):
+            stopped_at, stop_out = t, final_out
     wall = time.perf_counter() - start
     bar.close()
 
@@ -403,6 +412,7 @@ def fit(
         best_psnr=None if best[1] is None else float(best[0]),
         best_output=None if best[2] is None else to_image(best[2]),
         stopped_at=stopped_at,
+        stop_output=None if stop_out is None else to_image(stop_out),
         snapshots=snaps,
         weight_distance={k: np.asarray(v) for k, v in rec_w.items()} if track_weights else None,
         wall_time=wall,

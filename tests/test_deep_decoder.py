@@ -336,3 +336,31 @@ def test_tune_strength_and_bad_input() -> None:
         denoise("TV", y, 0.0)
     with pytest.raises(ValueError, match="noisy must be"):
         denoise("TV", np.zeros((8, 8, 2)), 0.1)
+
+
+# --------------------------------------------------------------------------- the comparison table
+def test_denoising_comparison_table_and_reuse() -> None:
+    cfg = dict(size=16, depth=2, k_over=8, k_under=4, dip_channels=[4, 4], dip_skip=2, dip_input=4,
+               steps_over=40, steps_under=30, steps_dip=20, record_every=5)
+    cases = [("camera", 0.1, "independent"), ("astronaut", 0.1, "shared")]
+    out = dd.denoising_comparison(cases, cfg, seed=3)
+    assert out["labels"] == ["camera", "astronaut (shared)"]
+    for m in dd.COMPARISON_METHODS:
+        assert out["psnr"][m].shape == (2,) and np.all(np.isfinite(out["psnr"][m]))
+    # the oracle is at least as good as the rule; the noisy PSNR is what add_noise gives
+    for net in ("DD-O", "DIP"):
+        assert np.all(out["psnr"][f"{net} (oracle)"] >= out["psnr"][f"{net} (rule)"] - 1e-9)
+    clean = dd.test_image("camera", 16)
+    assert out["psnr"]["noisy"][0] == pytest.approx(dd.psnr(clean, dd.add_noise(clean, 0.1, seed=3)))
+    # a colour case under the shared protocol has identical noise in every channel
+    imgs = out["images"]["astronaut (shared)"]
+    diff = imgs["noisy"] - imgs["clean"]
+    unclipped = (imgs["noisy"] > 0).all(-1) & (imgs["noisy"] < 1).all(-1)
+    assert np.allclose(diff[unclipped][:, 0], diff[unclipped][:, 1])
+    # given fits are reused, not recomputed
+    again = dd.denoising_comparison(cases[:1], cfg, seed=3, fits=out["fits"])
+    assert again["fits"][("camera", "DD-O")] is out["fits"][("camera", "DD-O")]
+    with pytest.raises(ValueError, match="config lacks"):
+        dd.denoising_comparison(cases, {"size": 16})
+    with pytest.raises(ValueError, match="at least one"):
+        dd.denoising_comparison([], cfg)
