@@ -79,6 +79,17 @@ from .operators import GaussianMeasurement, PixelMask
 from .images import TEST_IMAGES, add_noise, test_image, to_image, to_tensor
 from .denoisers import CLASSICAL_DENOISERS, COMPARISON_METHODS, denoise, denoising_comparison, tune_strength
 
+# --- chapter 7: Jacobians of deep generators, the four architectures of appendix B
+from .jacobian import (
+    frequency_energy,
+    jacobian,
+    jacobian_spectrum,
+    jacobian_transpose_norms,
+    subspace_overlap,
+    trig_alignment,
+)
+from .architectures import ARCHITECTURES, ConvGenerator, architecture_parameter_count, channels_for_factor, fit_architectures
+
 __all__ = [
     # configuration, metrics, figures, sliders
     "get_device",
@@ -154,4 +165,16 @@ __all__ = [
     "tune_strength",
     "COMPARISON_METHODS",
     "denoising_comparison",
+    # chapter 7
+    "jacobian",
+    "jacobian_spectrum",
+    "frequency_energy",
+    "trig_alignment",
+    "subspace_overlap",
+    "jacobian_transpose_norms",
+    "ARCHITECTURES",
+    "ConvGenerator",
+    "architecture_parameter_count",
+    "channels_for_factor",
+    "fit_architectures",
 ]

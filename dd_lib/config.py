@@ -120,6 +120,11 @@ def scale() -> Scale:
 #:   ``steps_fig1`` iterations of the image fits of Figure 1, ``steps_noise`` of its
 #:   noise fit, ``steps_dip`` of every DIP fit, ``steps_over`` / ``steps_under`` of the
 #:   DD-O / DD-U fits of the comparison, ``record_every`` recording interval.
+#: * ``ch7``: ``n``, ``k``, ``depth1d`` the 1-D decoder of Figure 7, ``fig7_iters`` its
+#:   iterations shown, ``slider_iters`` the slider's, ``jac_chunk`` rows per vmap chunk;
+#:   ``size``, ``depth``, ``factors``, ``steps_arch``, ``lr_arch`` the architecture fits of
+#:   Figures 8-10 (``fig10_images`` their images); ``n_init`` initialisations of Figure 12,
+#:   ``dd_k`` its deep decoder's channels, ``dip_*`` its deep image prior.
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "intro": {
         "book": {"n": 128, "k": 512, "steps": 2000},
@@ -168,6 +173,23 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     # Chapter 7 (deep decoder dynamics): an entry "ch7" goes here, with the same two scales.
+    "ch7": {
+        "book": {
+            "n": 512, "k": 64, "depth1d": 4, "fig7_iters": [1, 50, 1000],
+            "slider_iters": [1, 10, 50, 100, 250, 500, 1000], "jac_chunk": 64,
+            "size": 32, "depth": 3, "factors": [1, 4, 16], "steps_arch": 300, "lr_arch": 0.05,
+            "fig10_images": ["camera", "coins", "moon", "astronaut", "coffee", "chelsea"],
+            "n_init": 100, "dd_k": 32, "dip_channels": [16, 16, 16], "dip_skip": 4, "dip_input": 16,
+        },
+        "paper": {
+            "n": 512, "k": 64, "depth1d": 4, "fig7_iters": [1, 50, 3500],
+            "slider_iters": [1, 10, 50, 100, 250, 500, 1000, 2000, 3500], "jac_chunk": 64,
+            "size": 512, "depth": 5, "factors": [1, 4, 16], "steps_arch": 20000, "lr_arch": 0.05,
+            "fig10_images": ["camera", "coins", "moon", "clock", "astronaut", "coffee", "chelsea", "rocket"],
+            "n_init": 5000, "dd_k": 128, "dip_channels": [128, 128, 128, 128, 128], "dip_skip": 4,
+            "dip_input": 32,
+        },
+    },
 }
 
 
