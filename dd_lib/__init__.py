@@ -74,7 +74,7 @@ from .sketching import sketching_trials, stack_tables
 # --- chapter 6: the deep decoder, the deep image prior, fitting, baselines ------
 from .deep_decoder import DeepDecoder, deep_decoder_parameter_count
 from .dip import DeepImagePrior
-from .fitting import FitResult, bf16_supported, discrepancy_stop, fit, identity
+from .fitting import FitJob, FitResult, bf16_supported, discrepancy_stop, fit, fit_many, identity
 from .operators import GaussianMeasurement, PixelMask
 from .images import TEST_IMAGES, add_noise, test_image, to_image, to_tensor
 from .denoisers import CLASSICAL_DENOISERS, COMPARISON_METHODS, denoise, denoising_comparison, tune_strength
@@ -149,6 +149,8 @@ __all__ = [
     "deep_decoder_parameter_count",
     "DeepImagePrior",
     "fit",
+    "fit_many",
+    "FitJob",
     "FitResult",
     "discrepancy_stop",
     "bf16_supported",

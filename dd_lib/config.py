@@ -119,7 +119,8 @@ def scale() -> Scale:
 #:   the deep image prior's channels per scale, skip channels and input channels,
 #:   ``steps_fig1`` iterations of the image fits of Figure 1, ``steps_noise`` of its
 #:   noise fit, ``steps_dip`` of every DIP fit, ``steps_over`` / ``steps_under`` of the
-#:   DD-O / DD-U fits of the comparison, ``record_every`` recording interval.
+#:   DD-O / DD-U fits of the comparison, ``steps_sweep`` of the channel sweep,
+#:   ``record_every`` recording interval.
 #: * ``ch7``: ``n``, ``k``, ``depth1d`` the 1-D decoder of Figure 7, ``fig7_iters`` its
 #:   iterations shown, ``slider_iters`` the slider's, ``jac_chunk`` rows per vmap chunk;
 #:   ``size``, ``depth``, ``factors``, ``steps_arch``, ``lr_arch`` the architecture fits of
@@ -162,14 +163,15 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "book": {
             "size": 64, "depth": 4, "k_over": 64, "k_under": 16, "k_sweep": [8, 16, 32, 64],
             "dip_channels": [16, 16, 16, 16], "dip_skip": 4, "dip_input": 16,
-            "steps_fig1": 600, "steps_noise": 1500, "steps_dip": 300, "steps_over": 600, "steps_under": 1000,
+            "steps_fig1": 500, "steps_noise": 1000, "steps_dip": 250, "steps_over": 500, "steps_under": 500,
+            "steps_sweep": 1000,
             "record_every": 5,
         },
         "paper": {
             "size": 512, "depth": 5, "k_over": 512, "k_under": 128, "k_sweep": [32, 64, 128, 256, 512],
             "dip_channels": [128, 128, 128, 128, 128], "dip_skip": 4, "dip_input": 32,
             "steps_fig1": 3000, "steps_noise": 10000, "steps_dip": 3000, "steps_over": 3000,
-            "steps_under": 3000, "record_every": 10,
+            "steps_under": 3000, "steps_sweep": 3000, "record_every": 10,
         },
     },
     # Chapter 7 (deep decoder dynamics): an entry "ch7" goes here, with the same two scales.

@@ -156,6 +156,7 @@ def denoising_comparison(
     seed: int = 0,
     fits: dict[tuple[str, str], Any] | None = None,
     device: Any = "cpu",
+    workers: int | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """The denoising comparison of chapter 6 (the denoising paper's Table 1 and Figure 2).
@@ -164,7 +165,8 @@ def denoising_comparison(
     is denoised by: an over-parameterised deep decoder (DD-O), stopped by the
     discrepancy principle (:func:`dd_lib.discrepancy_stop`, needs only ``sigma``) and,
     for reference, at the oracle iteration (needs the clean image); an
-    under-parameterised deep decoder (DD-U) run to the end; the deep image prior,
+    under-parameterised deep decoder (DD-U) run to the end of its iterations, delivering
+    the iterate with the lowest training loss; the deep image prior,
     stopped the same two ways; and the classical denoisers, all given the true ``sigma``.
 
     Parameters
@@ -186,8 +188,10 @@ def denoising_comparison(
         instead of fitting again (they must come from the same noisy image and sizes).
     device : torch.device or str, default "cpu"
         Where the networks run.
+    workers : int, optional
+        Worker processes for the fits (:func:`dd_lib.fit_many`; default 2 on a CPU).
     progress : bool, default False
-        Progress bars for the fits.
+        A progress bar over the fits.
 
     Returns
     -------
@@ -201,14 +205,14 @@ def denoising_comparison(
     --------
     >>> cfg = dict(size=16, depth=2, k_over=8, k_under=4, dip_channels=[4, 4], dip_skip=2,
     ...            dip_input=4, steps_over=20, steps_under=20, steps_dip=10, record_every=5)
-    >>> out = denoising_comparison([("camera", 0.1, "independent")], cfg)
+    >>> out = denoising_comparison([("camera", 0.1, "independent")], cfg, workers=1)
     >>> out["labels"], sorted(out["psnr"]) == sorted(COMPARISON_METHODS)
     (['camera'], True)
     """
     # imported here: the classical part of this module does not need torch
     from .deep_decoder import DeepDecoder
     from .dip import DeepImagePrior
-    from .fitting import discrepancy_stop, fit
+    from .fitting import FitJob, discrepancy_stop, fit_many
     from .images import add_noise, test_image
 
     needed = ("size", "depth", "k_over", "k_under", "dip_channels", "dip_skip", "dip_input",
@@ -220,57 +224,61 @@ def denoising_comparison(
         raise ValueError("cases must list at least one (image, sigma, protocol)")
     cache = dict(fits or {})
     size, rec = config["size"], config["record_every"]
-    psnrs: dict[str, list[float]] = {m: [] for m in COMPARISON_METHODS}
-    iters: dict[str, list[int]] = {k: [] for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")}
-    labels: list[str] = []
-    images: dict[str, dict[str, Array]] = {}
+    prepared = []
+    jobs: dict[tuple[str, str], FitJob] = {}
     for i, (name, sigma, protocol) in enumerate(cases):
         clean = test_image(name, size)
         colour = clean.ndim == 3
         label = name + (f" ({protocol})" if colour else "")
-        if label in images:
+        if any(label == p[0] for p in prepared):
             raise ValueError(f"case {label!r} appears twice")
-        labels.append(label)
         noisy = add_noise(clean, sigma, seed=seed + i, protocol=protocol)  # type: ignore[arg-type]
+        prepared.append((label, sigma, clean, noisy))
         c = 3 if colour else 1
-        rule = discrepancy_stop(sigma)
-        nets = {
-            "DD-O": (lambda: DeepDecoder(size, config["k_over"], config["depth"], c, seed=seed, device=device),
-                     config["steps_over"]),
-            "DD-U": (lambda: DeepDecoder(size, config["k_under"], config["depth"], c, seed=seed, device=device),
-                     config["steps_under"]),
-            "DIP": (lambda: DeepImagePrior(size, config["dip_channels"], [config["dip_skip"]] * len(config["dip_channels"]),
-                                           config["dip_input"], c, input_noise_std=1 / 30, seed=seed, device=device),
-                    config["steps_dip"]),
+        common = dict(y=noisy, reference=clean, record_every=rec, stop=discrepancy_stop(sigma),
+                      run_past_stop=True, progress=False)
+        dev = dict(seed=seed, device=device)
+        specs = {
+            "DD-O": (DeepDecoder, (size, config["k_over"], config["depth"], c), config["steps_over"]),
+            "DD-U": (DeepDecoder, (size, config["k_under"], config["depth"], c), config["steps_under"]),
+            "DIP": (DeepImagePrior, (size, config["dip_channels"], [config["dip_skip"]] * len(config["dip_channels"]),
+                                     config["dip_input"], c), config["steps_dip"]),
         }
-        res = {}
-        for net_name, (make, steps) in nets.items():
-            key = (label, net_name)
-            if key not in cache:
-                cache[key] = fit(make(), noisy, steps=steps, reference=clean, record_every=rec, stop=rule,
-                                 run_past_stop=True, progress=progress, desc=f"{net_name} {label}")
-            res[net_name] = cache[key]
+        for net_name, (cls, args, steps) in specs.items():
+            if (label, net_name) not in cache:
+                kw = dict(dev, input_noise_std=1 / 30) if cls is DeepImagePrior else dev
+                jobs[label, net_name] = FitJob(cls, args, kw, dict(common, steps=steps))
+    for key, res in zip(jobs, fit_many(list(jobs.values()), workers=workers, progress=progress)):
+        cache[key] = res
+
+    psnrs: dict[str, list[float]] = {m: [] for m in COMPARISON_METHODS}
+    iters: dict[str, list[int]] = {k: [] for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")}
+    images: dict[str, dict[str, Array]] = {}
+    for label, sigma, clean, noisy in prepared:
+        res = {net: cache[label, net] for net in ("DD-O", "DD-U", "DIP")}
         imgs = {"clean": clean, "noisy": noisy}
         for net_name in ("DD-O", "DIP"):
             r = res[net_name]
-            # the rule's estimate; if the rule never fired, the last iterate is what it delivers
-            t_rule = r.stopped_at if r.stopped_at is not None else int(r.iterations[-1])
-            out_rule = r.stop_output if r.stop_output is not None else r.output
+            # the rule's estimate; if the rule never fired, run to the end (lowest-loss iterate)
+            t_rule = r.stopped_at if r.stopped_at is not None else r.lowest_loss_iteration
+            out_rule = r.stop_output if r.stop_output is not None else r.lowest_loss_output
             psnrs[f"{net_name} (rule)"].append(psnr(clean, out_rule))
             psnrs[f"{net_name} (oracle)"].append(float(r.best_psnr))
             iters[f"{net_name} rule"].append(t_rule)
             iters[f"{net_name} oracle"].append(int(r.best_iteration))
             imgs[f"{net_name} (rule)"] = out_rule
-        psnrs["DD-U (converged)"].append(psnr(clean, res["DD-U"].output))
-        imgs["DD-U (converged)"] = res["DD-U"].output
+        # run to the end; deliver the iterate with the lowest training loss (no clean image needed)
+        psnrs["DD-U (converged)"].append(psnr(clean, res["DD-U"].lowest_loss_output))
+        imgs["DD-U (converged)"] = res["DD-U"].lowest_loss_output
         psnrs["noisy"].append(psnr(clean, noisy))
-        kind = "colour" if colour else "grey"
+        kind = "colour" if clean.ndim == 3 else "grey"
         for method in CLASSICAL_DENOISERS:
             s = (strengths or {}).get(kind, {}).get(method)
             est = denoise(method, noisy, sigma, s)
             psnrs[method].append(psnr(clean, est))
             imgs[method] = est
         images[label] = imgs
+    labels = [p[0] for p in prepared]
     return {
         "labels": labels,
         "psnr": {m: np.asarray(v) for m, v in psnrs.items()},

@@ -140,6 +140,9 @@ def test_fit_decreases_loss_and_psnr_matches_skimage(tiny) -> None:
     assert abs(res.psnr[-1] - ref_psnr) < 1e-3
     # loss is the mean squared residual to y
     assert abs(res.loss[-1] - np.mean((res.output - y) ** 2)) < 1e-5
+    # the lowest-loss iterate is the loss minimum
+    assert res.lowest_loss_iteration == res.iterations[np.argmin(res.loss)]
+    assert dd.psnr(img, res.lowest_loss_output) == pytest.approx(res.psnr[np.argmin(res.loss)], abs=1e-4)
     # the oracle best iterate is the PSNR maximum
     assert res.best_psnr == pytest.approx(res.psnr.max())
     assert res.best_iteration == res.iterations[np.argmax(res.psnr)]
@@ -343,13 +346,14 @@ def test_denoising_comparison_table_and_reuse() -> None:
     cfg = dict(size=16, depth=2, k_over=8, k_under=4, dip_channels=[4, 4], dip_skip=2, dip_input=4,
                steps_over=40, steps_under=30, steps_dip=20, record_every=5)
     cases = [("camera", 0.1, "independent"), ("astronaut", 0.1, "shared")]
-    out = dd.denoising_comparison(cases, cfg, seed=3)
+    out = dd.denoising_comparison(cases, cfg, seed=3, workers=2)
     assert out["labels"] == ["camera", "astronaut (shared)"]
     for m in dd.COMPARISON_METHODS:
         assert out["psnr"][m].shape == (2,) and np.all(np.isfinite(out["psnr"][m]))
     # the oracle is at least as good as the rule; the noisy PSNR is what add_noise gives
     for net in ("DD-O", "DIP"):
-        assert np.all(out["psnr"][f"{net} (oracle)"] >= out["psnr"][f"{net} (rule)"] - 1e-9)
+        # (the oracle PSNR is computed in float32 during the fit, the rule's from the float64 image)
+        assert np.all(out["psnr"][f"{net} (oracle)"] >= out["psnr"][f"{net} (rule)"] - 1e-4)
     clean = dd.test_image("camera", 16)
     assert out["psnr"]["noisy"][0] == pytest.approx(dd.psnr(clean, dd.add_noise(clean, 0.1, seed=3)))
     # a colour case under the shared protocol has identical noise in every channel
@@ -358,9 +362,28 @@ def test_denoising_comparison_table_and_reuse() -> None:
     unclipped = (imgs["noisy"] > 0).all(-1) & (imgs["noisy"] < 1).all(-1)
     assert np.allclose(diff[unclipped][:, 0], diff[unclipped][:, 1])
     # given fits are reused, not recomputed
-    again = dd.denoising_comparison(cases[:1], cfg, seed=3, fits=out["fits"])
+    again = dd.denoising_comparison(cases[:1], cfg, seed=3, fits=out["fits"], workers=1)
     assert again["fits"][("camera", "DD-O")] is out["fits"][("camera", "DD-O")]
     with pytest.raises(ValueError, match="config lacks"):
         dd.denoising_comparison(cases, {"size": 16})
     with pytest.raises(ValueError, match="at least one"):
         dd.denoising_comparison([], cfg)
+
+
+def test_fit_many_matches_in_process_single_thread_fits() -> None:
+    img = test_image("camera", 16)
+    y = add_noise(img, 0.1, seed=0)
+    jobs = [dd.FitJob(DeepDecoder, (16,), dict(channels=8, depth=2, seed=s, device=CPU),
+                      dict(y=y, steps=30, reference=img, stop=discrepancy_stop(0.1), run_past_stop=True,
+                           progress=False)) for s in range(3)]
+    parallel = dd.fit_many(jobs, workers=2, progress=False)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        serial = [j.run() for j in jobs]
+    finally:
+        torch.set_num_threads(threads)
+    for p, s in zip(parallel, serial):
+        assert np.array_equal(p.loss, s.loss) and np.array_equal(p.output, s.output)
+    with pytest.raises(ValueError, match="FitJob"):
+        dd.fit_many([1, 2])
