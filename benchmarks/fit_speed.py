@@ -6,10 +6,8 @@ Run from the repository root::
     .venv/bin/python benchmarks/fit_speed.py --sizes 128 --steps 100
     .venv/bin/python benchmarks/fit_speed.py --device cuda --paper  # adds 512^2 colour, k = 512, d = 5
 
-On the course's shared CPU run it under the lock (and without OMP_WAIT_POLICY=PASSIVE,
-which slows small convolutions)::
-
-    flock /tmp/dd_cpu.lock .venv/bin/python benchmarks/fit_speed.py
+Run it with nothing else busy on the machine (a second torch process on 2 cores distorts
+every number) and without OMP_WAIT_POLICY=PASSIVE, which slows small convolutions.
 
 For every configuration the same problem (a test image plus Gaussian noise, sigma = 25/255)
 is fitted by
