@@ -126,15 +126,20 @@ def is_checked(cell: Any) -> bool:
 
 
 def text_only(outputs: list) -> list:
-    """Keep stream outputs and the text/plain part of results; drop everything else."""
+    """Keep stream outputs and the text/plain part of results; drop everything else.
+
+    Widgets (a tqdm progress bar in Jupyter, a live slider) are dropped whole: their
+    text/plain is a snapshot of the widget ("0%|...") that nbval would compare.
+    """
     kept = []
     for o in outputs:
         kind = o.get("output_type")
         if kind == "stream":
             kept.append(o)
         elif kind in ("display_data", "execute_result"):
-            text = o.get("data", {}).get("text/plain")
-            if text is None:
+            data = o.get("data", {})
+            text = data.get("text/plain")
+            if text is None or "application/vnd.jupyter.widget-view+json" in data:
                 continue
             o = copy.deepcopy(o)
             o["data"] = {"text/plain": text}
