@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -64,14 +65,14 @@ def deep_decoder_parameter_count(channels: int, depth: int, out_channels: int) -
 
 
 def _check_out_size(out_size: Any, depth: int, ndim: int) -> tuple[int, ...]:
-    if isinstance(out_size, (int,)) and not isinstance(out_size, bool):
-        size = (out_size,) * ndim
+    if isinstance(out_size, (int, np.integer)) and not isinstance(out_size, bool):
+        size = (int(out_size),) * ndim
     else:
         try:
             size = tuple(int(s) for s in out_size)
-        except TypeError:
+        except (TypeError, ValueError):
             raise ValueError(f"out_size must be an int or a tuple of {ndim} ints, got {out_size!r}") from None
-        if len(size) != ndim or any(int(s) != s for s in out_size):
+        if len(size) != ndim or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in out_size):
             raise ValueError(f"out_size must be an int or a tuple of {ndim} ints, got {out_size!r}")
     factor = 2**depth
     for s in size:

@@ -143,7 +143,7 @@ def tune_strength(
 #: The rows of :func:`denoising_comparison`, in order.  "oracle" rows need the clean
 #: image to choose the stopping iteration; the others do not.
 COMPARISON_METHODS: tuple[str, ...] = (
-    "noisy", "DD-O (rule)", "DD-O (oracle)", "DD-U (converged)", "DIP (rule)", "DIP (oracle)",
+    "noisy", "DD-O (rule)", "DD-O (oracle)", "DD-U (no stopping)", "DIP (rule)", "DIP (oracle)",
     "BM3D", "TV", "NL-means", "wavelet",
 )
 
@@ -198,7 +198,8 @@ def denoising_comparison(
     dict
         ``labels`` (one per case), ``psnr`` (``{method: ndarray}`` over the cases, rows
         :data:`COMPARISON_METHODS`), ``iterations`` (``{"DD-O rule", "DD-O oracle",
-        "DIP rule", "DIP oracle"}: ndarray``), ``images`` (``{label: {method: image}}``,
+        "DIP rule", "DIP oracle"}: ndarray``; where the rule never fired, "rule" is the
+        lowest-loss iterate), ``rule_fired`` (``{"DD-O", "DIP"}: bool ndarray``), ``images`` (``{label: {method: image}}``,
         with ``"clean"``) and ``fits`` (``{(label, network): FitResult}``).
 
     Examples
@@ -253,6 +254,7 @@ def denoising_comparison(
 
     psnrs: dict[str, list[float]] = {m: [] for m in COMPARISON_METHODS}
     iters: dict[str, list[int]] = {k: [] for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")}
+    fired: dict[str, list[bool]] = {"DD-O": [], "DIP": []}
     images: dict[str, dict[str, Array]] = {}
     for label, sigma, clean, noisy in prepared:
         res = {net: cache[label, net] for net in ("DD-O", "DD-U", "DIP")}
@@ -266,10 +268,11 @@ def denoising_comparison(
             psnrs[f"{net_name} (oracle)"].append(float(r.best_psnr))
             iters[f"{net_name} rule"].append(t_rule)
             iters[f"{net_name} oracle"].append(int(r.best_iteration))
+            fired[net_name].append(r.stopped_at is not None)
             imgs[f"{net_name} (rule)"] = out_rule
         # run to the end; deliver the iterate with the lowest training loss (no clean image needed)
-        psnrs["DD-U (converged)"].append(psnr(clean, res["DD-U"].lowest_loss_output))
-        imgs["DD-U (converged)"] = res["DD-U"].lowest_loss_output
+        psnrs["DD-U (no stopping)"].append(psnr(clean, res["DD-U"].lowest_loss_output))
+        imgs["DD-U (no stopping)"] = res["DD-U"].lowest_loss_output
         psnrs["noisy"].append(psnr(clean, noisy))
         kind = "colour" if clean.ndim == 3 else "grey"
         for method in CLASSICAL_DENOISERS:
@@ -283,6 +286,7 @@ def denoising_comparison(
         "labels": labels,
         "psnr": {m: np.asarray(v) for m, v in psnrs.items()},
         "iterations": {k: np.asarray(v) for k, v in iters.items()},
+        "rule_fired": {k: np.asarray(v, dtype=bool) for k, v in fired.items()},
         "images": images,
         "fits": cache,
     }

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -144,7 +145,13 @@ class DeepImagePrior(nn.Module):
         c_out = check_int(out_channels, "out_channels", 1)
         if not (input_noise_std >= 0):
             raise ValueError(f"input_noise_std must be >= 0, got {input_noise_std!r}")
-        size = (out_size, out_size) if isinstance(out_size, int) else tuple(int(s) for s in out_size)
+        if isinstance(out_size, (int, np.integer)) and not isinstance(out_size, bool):
+            size: tuple[int, ...] = (int(out_size), int(out_size))
+        else:
+            try:
+                size = tuple(check_int(s, "out_size[i]", 1) for s in out_size)
+            except TypeError:
+                raise ValueError(f"out_size must be an int or a pair of ints, got {out_size!r}") from None
         factor = 2 ** len(chans)
         if len(size) != 2 or any(s < factor or s % factor for s in size):
             raise ValueError(

@@ -202,6 +202,9 @@ class FitResult:
 
 
 def _as_measurement(y: Any, shape: tuple[int, ...] | None, device: torch.device) -> torch.Tensor:
+    if (y.is_complex() if isinstance(y, torch.Tensor) else np.iscomplexobj(y)):
+        raise ValueError("y is complex; fit real measurements (for complex data, e.g. k-space, pass its real "
+                         "and imaginary parts as channels, or an operator that returns real values)")
     if isinstance(y, torch.Tensor):
         t = y.detach().to(device=device, dtype=torch.float32)
     else:
@@ -316,6 +319,9 @@ def fit(
     if precision not in ("auto", "float32", "bfloat16"):
         raise ValueError(f"precision must be 'auto', 'float32' or 'bfloat16', got {precision!r}")
     lr = _DEFAULT_LR[optimizer] if lr is None else check_positive(lr, "lr")
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.integer, np.floating)) \
+            or not 0 <= float(momentum) < 1:
+        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
     snap_set = {check_int(s, "snapshot iteration", 0) for s in snapshots}
 
     params = [p for p in model.parameters() if p.requires_grad]

@@ -82,6 +82,8 @@ def test_deep_decoder_1d() -> None:
         (dict(out_size=32, out_channels=0), "out_channels"),
         (dict(out_size=32, ndim=3), "ndim"),
         (dict(out_size=(32, 32, 32), depth=1), "tuple of 2"),
+        (dict(out_size=32.0, depth=1), "tuple of 2"),
+        (dict(out_size=(32.5, 32), depth=1), "tuple of 2"),
     ],
 )
 def test_deep_decoder_bad_input(kwargs: dict, match: str) -> None:
@@ -113,6 +115,8 @@ def test_dip_shape_count_and_noise() -> None:
         (dict(out_size=32, channels=(8, 0)), "channels"),
         (dict(out_size=32, channels=(8, 8), skip_channels=(4,)), "one entry per scale"),
         (dict(out_size=32, input_noise_std=-1.0), "input_noise_std"),
+        (dict(out_size=32.0), "out_size"),
+        (dict(out_size="32"), "out_size"),
     ],
 )
 def test_dip_bad_input(kwargs: dict, match: str) -> None:
@@ -229,6 +233,19 @@ def test_fit_bad_input(tiny) -> None:
             progress=False)
     with pytest.raises(ValueError, match="lr"):
         fit(net, y, steps=5, lr=-1.0, progress=False)
+    with pytest.raises(ValueError, match="momentum"):
+        fit(net, y, steps=5, optimizer="sgd", momentum=-1.0, progress=False)
+    with pytest.raises(ValueError, match="complex"):
+        fit(net, y.astype(complex), steps=5, progress=False)
+    with pytest.raises(ValueError, match="complex"):
+        fit(net, torch.as_tensor(y, dtype=torch.complex64), steps=5, progress=False)
+    with pytest.raises(ValueError, match="keep"):
+        PixelMask((32, 32), keep="a", seed=0, device=CPU)
+
+
+def test_numpy_integer_sizes_are_accepted() -> None:
+    assert tuple(DeepDecoder(np.int64(32), channels=4, depth=2, device=CPU)().shape) == (1, 1, 32, 32)
+    assert tuple(DeepImagePrior(np.int64(32), channels=(4, 4), device=CPU)().shape) == (1, 1, 32, 32)
 
 
 def test_bf16_agrees_with_float32_on_a_denoising_fit() -> None:
@@ -348,6 +365,15 @@ def test_denoising_comparison_table_and_reuse() -> None:
     cases = [("camera", 0.1, "independent"), ("astronaut", 0.1, "shared")]
     out = dd.denoising_comparison(cases, cfg, seed=3, workers=2)
     assert out["labels"] == ["camera", "astronaut (shared)"]
+    # whether the discrepancy rule fired is reported; where it fired, "rule" is where it fired
+    for net in ("DD-O", "DIP"):
+        fired = out["rule_fired"][net]
+        assert fired.dtype == bool and fired.shape == (2,)
+        for i, lab in enumerate(out["labels"]):
+            r = out["fits"][lab, net]
+            assert fired[i] == (r.stopped_at is not None)
+            expect = r.stopped_at if fired[i] else r.lowest_loss_iteration
+            assert out["iterations"][f"{net} rule"][i] == expect
     for m in dd.COMPARISON_METHODS:
         assert out["psnr"][m].shape == (2,) and np.all(np.isfinite(out["psnr"][m]))
     # the oracle is at least as good as the rule; the noisy PSNR is what add_noise gives
