@@ -163,7 +163,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "book": {
             "size": 64, "depth": 4, "k_over": 64, "k_under": 16, "k_sweep": [8, 16, 32, 64],
             "dip_channels": [16, 16, 16, 16], "dip_skip": 4, "dip_input": 16,
-            "steps_fig1": 500, "steps_noise": 1000, "steps_dip": 250, "steps_over": 500, "steps_under": 500,
+            "steps_fig1": 500, "steps_noise": 1000, "steps_dip": 500, "steps_over": 500, "steps_under": 1000,
             "steps_sweep": 1000,
             "record_every": 5,
         },
@@ -177,15 +177,15 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
     # Chapter 7 (deep decoder dynamics): an entry "ch7" goes here, with the same two scales.
     "ch7": {
         "book": {
-            "n": 512, "k": 64, "depth1d": 4, "fig7_iters": [1, 50, 1000],
-            "slider_iters": [1, 10, 50, 100, 250, 500, 1000], "jac_chunk": 64,
+            "n": 512, "k": 64, "depth1d": 4, "fig7_iters": [1, 50, 3500],
+            "slider_iters": [1, 10, 50, 100, 250, 500, 1000, 2000, 3500], "jac_chunk": 128,
             "size": 32, "depth": 3, "factors": [1, 4, 16], "steps_arch": 300, "lr_arch": 0.05,
             "fig10_images": ["camera", "coins", "moon", "astronaut", "coffee", "chelsea"],
             "n_init": 100, "dd_k": 32, "dip_channels": [16, 16, 16], "dip_skip": 4, "dip_input": 16,
         },
         "paper": {
             "n": 512, "k": 64, "depth1d": 4, "fig7_iters": [1, 50, 3500],
-            "slider_iters": [1, 10, 50, 100, 250, 500, 1000, 2000, 3500], "jac_chunk": 64,
+            "slider_iters": [1, 10, 50, 100, 250, 500, 1000, 2000, 3500], "jac_chunk": 128,
             "size": 512, "depth": 5, "factors": [1, 4, 16], "steps_arch": 20000, "lr_arch": 0.05,
             "fig10_images": ["camera", "coins", "moon", "clock", "astronaut", "coffee", "chelsea", "rocket"],
             "n_init": 5000, "dd_k": 128, "dip_channels": [128, 128, 128, 128, 128], "dip_skip": 4,
