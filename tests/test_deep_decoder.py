@@ -267,10 +267,11 @@ def test_bf16_agrees_with_float32_on_a_denoising_fit() -> None:
     a, b = runs["float32"], runs["bfloat16"]
     assert a.precision == "float32" and b.precision == "bfloat16"
     assert abs(a.best_psnr - b.best_psnr) < 0.25
-    # both rise from the same start to within 1 dB of their best by the middle of the fit
+    # the same start, and the curves themselves: iterate by iterate they differ by less than Adam's own
+    # step-to-step oscillation (median 0.5 dB, 90th percentile 1.5 dB in chapter 6; measured here: median
+    # 0.37 dB).  Not the 0.1 dB the engine would need to switch bfloat16 on by default.
     assert a.psnr[0] == pytest.approx(b.psnr[0], abs=0.01)
-    half = len(a.psnr) // 2
-    assert a.psnr[half] > a.best_psnr - 1.5 and b.psnr[half] > b.best_psnr - 1.5
+    assert float(np.median(np.abs(a.psnr - b.psnr))) < 0.5
 
 
 def test_precision_default_and_auto(tiny) -> None:
@@ -288,7 +289,11 @@ def test_cpu_and_gpu_agree(tiny) -> None:
     for dev in ("cpu", "cuda"):
         net = DeepDecoder(32, channels=16, depth=2, seed=0, device=dev)
         out[dev] = fit(net, y, steps=100, reference=img, precision="float32", progress=False)
-    assert abs(out["cpu"].psnr[-1] - out["cuda"].psnr[-1]) < 0.05
+    # single late iterates oscillate by ~1 dB under Adam, so compare the start of the loss curve
+    # (reduction order differs between devices) and the best PSNR
+    a, b = out["cpu"], out["cuda"]
+    assert np.allclose(a.loss[:5], b.loss[:5], rtol=1e-2)
+    assert abs(a.best_psnr - b.best_psnr) < 0.25
 
 
 # --------------------------------------------------------------------------- images and noise
@@ -413,3 +418,16 @@ def test_fit_many_matches_in_process_single_thread_fits() -> None:
         assert np.array_equal(p.loss, s.loss) and np.array_equal(p.output, s.output)
     with pytest.raises(ValueError, match="FitJob"):
         dd.fit_many([1, 2])
+
+
+def test_weight_distance_matches_the_weights_it_describes(tiny) -> None:
+    img, y = tiny
+    net = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
+    before = {k: v.detach().clone() for k, v in dd.fitting._layer_weights(net).items()}
+    res = fit(net, y, steps=7, record_every=7, track_weights=True, optimizer="sgd", lr=0.05, progress=False)
+    after = dd.fitting._layer_weights(net)
+    assert set(res.weight_distance) == set(before)
+    for name, w0 in before.items():
+        expect = float(torch.linalg.norm(after[name].detach() - w0) / torch.linalg.norm(w0))
+        assert res.weight_distance[name][0] == 0
+        assert res.weight_distance[name][-1] == pytest.approx(expect, rel=1e-5) and expect > 0
