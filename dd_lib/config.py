@@ -163,14 +163,14 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "book": {
             "size": 64, "depth": 4, "k_over": 64, "k_under": 16, "k_sweep": [8, 16, 32, 64],
             "dip_channels": [16, 16, 16, 16], "dip_skip": 4, "dip_input": 16,
-            "steps_fig1": 500, "steps_noise": 1000, "steps_dip": 500, "steps_over": 500, "steps_under": 1000,
-            "steps_sweep": 1000,
+            "steps_fig1": 500, "steps_image": 300, "steps_noise": 1000, "steps_noise_dip": 600, "steps_dip": 500,
+            "steps_over": 500, "steps_under": 500, "steps_sweep": 800,
             "record_every": 5,
         },
         "paper": {
             "size": 512, "depth": 5, "k_over": 512, "k_under": 128, "k_sweep": [32, 64, 128, 256, 512],
             "dip_channels": [128, 128, 128, 128, 128], "dip_skip": 4, "dip_input": 32,
-            "steps_fig1": 3000, "steps_noise": 10000, "steps_dip": 3000, "steps_over": 3000,
+            "steps_fig1": 3000, "steps_image": 3000, "steps_noise": 10000, "steps_noise_dip": 10000, "steps_dip": 3000, "steps_over": 3000,
             "steps_under": 3000, "steps_sweep": 3000, "record_every": 10,
         },
     },
