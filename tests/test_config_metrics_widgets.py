@@ -140,3 +140,30 @@ def test_live_slider_builds_widgets():
     box = dd.live_slider(_render, {"a": (0, 1, 0.1, 0.5), "b": (0, 2, 0.5, 1)})
     assert len(box.children) == 3
     assert box.children[0].value == 0.5
+
+
+def test_precomputed_frames_are_palette_pngs_close_to_the_rendering():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    def render(a):
+        fig, ax = plt.subplots(figsize=(4, 2))
+        ax.imshow(np.random.default_rng(0).random((16, 16)), cmap="gray")
+        ax.plot([0, 15], [0, 15 * a], color="C1")
+        return fig
+
+    html = dd.precomputed_slider(render, {"a": [1.0]}, alt=lambda a: "x", dpi=100).data
+    uri = re.search(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html).group(1)
+    frame = Image.open(io.BytesIO(base64.b64decode(uri)))
+    assert frame.mode == "P"
+    fig = render(1.0)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    full = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), dtype=float)
+    quant = np.asarray(frame.convert("RGB"), dtype=float)
+    assert full.shape == quant.shape
+    assert np.abs(full - quant).mean() < 2.0   # out of 255: visually the same
