@@ -53,6 +53,24 @@ def check_int(x: Any, name: str, minimum: int) -> int:
     return int(x)
 
 
+def check_size(size: Any, name: str, ndim: int) -> tuple[int, ...]:
+    """Return ``size`` (an int, or a sequence of ``ndim`` ints, each ``>= 1``) as a tuple of ``ndim`` ints.
+
+    The shared parser of the generators' ``out_size``; each generator then checks the
+    divisibility its upsampling needs.
+    """
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        sides: tuple[Any, ...] = (size,) * ndim
+    else:
+        try:
+            sides = tuple(size)
+        except TypeError:
+            sides = ()
+    if len(sides) != ndim or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sides):
+        raise ValueError(f"{name} must be a positive int or a tuple of {ndim} positive ints, got {size!r}")
+    return tuple(int(s) for s in sides)
+
+
 def check_positive(x: Any, name: str) -> float:
     """Return ``x`` as a finite float ``> 0``, or raise ``ValueError``."""
     if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):

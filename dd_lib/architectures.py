@@ -42,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_int, check_positive
+from ._checks import check_int, check_positive, check_size
 from .config import get_device
 
 __all__ = [
@@ -158,8 +158,9 @@ def channels_for_factor(
     (36, 4.04)
     """
     factor = check_positive(factor, "factor")
-    sizes = (out_size,) * ndim if isinstance(out_size, int) else tuple(out_size)
-    n_out = math.prod(int(s) for s in sizes) * check_int(out_channels, "out_channels", 1)
+    if ndim not in (1, 2):
+        raise ValueError(f"ndim must be 1 or 2, got {ndim!r}")
+    n_out = math.prod(check_size(out_size, "out_size", ndim)) * check_int(out_channels, "out_channels", 1)
     best: tuple[float, int, float] | None = None
     k = 1
     while True:
@@ -253,9 +254,7 @@ class ConvGenerator(nn.Module):
         c = check_int(out_channels, "out_channels", 1)
         if ndim not in (1, 2):
             raise ValueError(f"ndim must be 1 (signals) or 2 (images), got {ndim!r}")
-        size = (out_size,) * ndim if isinstance(out_size, int) else tuple(int(s) for s in out_size)
-        if len(size) != ndim or any(s < 1 for s in size):
-            raise ValueError(f"out_size must be a positive int or a tuple of {ndim} positive ints, got {out_size!r}")
+        size = check_size(out_size, "out_size", ndim)
         upsamples = ARCHITECTURES[arch][1]
         if upsamples and any(s % 2**d for s in size):
             raise ValueError(

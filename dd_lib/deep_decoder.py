@@ -22,11 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_int
+from ._checks import check_int, check_size
 from .config import get_device
 
 __all__ = ["DeepDecoder", "deep_decoder_parameter_count"]
@@ -65,15 +64,7 @@ def deep_decoder_parameter_count(channels: int, depth: int, out_channels: int) -
 
 
 def _check_out_size(out_size: Any, depth: int, ndim: int) -> tuple[int, ...]:
-    if isinstance(out_size, (int, np.integer)) and not isinstance(out_size, bool):
-        size = (int(out_size),) * ndim
-    else:
-        try:
-            size = tuple(int(s) for s in out_size)
-        except (TypeError, ValueError):
-            raise ValueError(f"out_size must be an int or a tuple of {ndim} ints, got {out_size!r}") from None
-        if len(size) != ndim or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in out_size):
-            raise ValueError(f"out_size must be an int or a tuple of {ndim} ints, got {out_size!r}")
+    size = check_size(out_size, "out_size", ndim)
     factor = 2**depth
     for s in size:
         if s < factor or s % factor:

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_int
+from ._checks import check_int, check_size
 from .config import get_device
 
 __all__ = ["DeepImagePrior"]
@@ -145,15 +144,9 @@ class DeepImagePrior(nn.Module):
         c_out = check_int(out_channels, "out_channels", 1)
         if not (input_noise_std >= 0):
             raise ValueError(f"input_noise_std must be >= 0, got {input_noise_std!r}")
-        if isinstance(out_size, (int, np.integer)) and not isinstance(out_size, bool):
-            size: tuple[int, ...] = (int(out_size), int(out_size))
-        else:
-            try:
-                size = tuple(check_int(s, "out_size[i]", 1) for s in out_size)
-            except TypeError:
-                raise ValueError(f"out_size must be an int or a pair of ints, got {out_size!r}") from None
+        size = check_size(out_size, "out_size", 2)
         factor = 2 ** len(chans)
-        if len(size) != 2 or any(s < factor or s % factor for s in size):
+        if any(s < factor or s % factor for s in size):
             raise ValueError(
                 f"out_size {out_size!r} must be two sides, each a positive multiple of 2**len(channels) = {factor}"
             )

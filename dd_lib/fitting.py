@@ -37,7 +37,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from ._checks import check_int, check_positive
+from ._checks import check_int, check_nonnegative, check_positive
 from .images import to_image, to_tensor
 
 __all__ = ["FitResult", "FitJob", "fit", "fit_many", "discrepancy_stop", "bf16_supported", "identity"]
@@ -319,8 +319,7 @@ def fit(
     if precision not in ("auto", "float32", "bfloat16"):
         raise ValueError(f"precision must be 'auto', 'float32' or 'bfloat16', got {precision!r}")
     lr = _DEFAULT_LR[optimizer] if lr is None else check_positive(lr, "lr")
-    if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.integer, np.floating)) \
-            or not 0 <= float(momentum) < 1:
+    if check_nonnegative(momentum, "momentum") >= 1:
         raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
     snap_set = {check_int(s, "snapshot iteration", 0) for s in snapshots}
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_int
+from ._checks import check_int, check_positive
 from .config import get_device
 
 __all__ = ["PixelMask", "GaussianMeasurement"]
@@ -46,7 +46,7 @@ class PixelMask(nn.Module):
 
     def __init__(self, shape: tuple[int, ...], keep: float, *, seed: int, device: Any = None) -> None:
         super().__init__()
-        if isinstance(keep, bool) or not isinstance(keep, (int, float, np.integer, np.floating)) or not (0 < keep <= 1):
+        if check_positive(keep, "keep") > 1:
             raise ValueError(f"keep must be a fraction in (0, 1], got {keep!r}")
         shape = tuple(check_int(s, "shape[i]", 1) for s in shape)
         n = int(np.prod(shape))

@@ -58,6 +58,10 @@ def test_bad_input() -> None:
         dd.ConvGenerator(16, 4, 2, ndim=3)
     with pytest.raises(ValueError, match="factor"):
         dd.channels_for_factor("i", 0.0, 16, 2)
+    with pytest.raises(ValueError, match="out_size"):
+        dd.ConvGenerator(16.0, 4, 2)
+    with pytest.raises(ValueError, match="out_size"):
+        dd.channels_for_factor("i", 4.0, (16, 16, 16), 2)
     with pytest.raises(ValueError, match="targets"):
         dd.fit_architectures({}, ["i"], [1], depth=2, steps=1)
 
