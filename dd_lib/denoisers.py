@@ -249,11 +249,7 @@ def denoising_comparison(
             if (label, net_name) not in cache:
                 kw = dict(dev, input_noise_std=1 / 30) if cls is DeepImagePrior else dev
                 jobs[label, net_name] = FitJob(cls, args, kw, dict(common, steps=steps))
-    # longest fits first, so that the two workers finish together (the deep image prior's 3x3
-    # convolutions cost about 2.5x a deep decoder step on the CPU; the order does not change any result)
-    cost = {"DIP": 2.5, "DD-O": 1.0, "DD-U": 0.7}
-    order = sorted(jobs, key=lambda key: -cost[key[1]] * jobs[key].fit_kwargs["steps"])
-    for key, res in zip(order, fit_many([jobs[key] for key in order], workers=workers, progress=progress)):
+    for key, res in zip(jobs, fit_many(list(jobs.values()), workers=workers, progress=progress)):
         cache[key] = res
 
     psnrs: dict[str, list[float]] = {m: [] for m in COMPARISON_METHODS}
