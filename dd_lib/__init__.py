@@ -18,6 +18,7 @@ One module per object of the papers (see CONTRIBUTING.md, "Library layout"):
 * :mod:`dd_lib.spectra` -- geometric and power-law decay fits;
 * :mod:`dd_lib.metrics` -- PSNR and SSIM;
 * :mod:`dd_lib.widgets`, :mod:`dd_lib.plotting` -- sliders and the figure style;
+* :mod:`dd_lib.claims` -- verdicts of a chapter's claims (what checked cells print after a fit);
 * :mod:`dd_lib.config` -- device, seeds, the book/paper scale and the sizes of each chapter.
 
 The linear-algebra routines take and return NumPy float64 arrays; the
@@ -30,6 +31,7 @@ __version__ = "0.1.0"  # the one place; pyproject.toml reads it (setuptools dyna
 
 # --- configuration, metrics, figures, sliders ---------------------------------
 from .config import SIZES, get_device, scale, seed_everything, sizes
+from .claims import claim
 from .metrics import psnr, ssim
 from .plotting import PALETTE, use_course_style
 from .widgets import live_slider, precomputed_slider
@@ -97,6 +99,7 @@ __all__ = [
     "scale",
     "sizes",
     "SIZES",
+    "claim",
     "psnr",
     "ssim",
     "use_course_style",
