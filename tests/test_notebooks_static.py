@@ -10,7 +10,9 @@ Every notebook in ``_toc.yml`` (the chapters and ``book/intro.ipynb``) must
   the book (``remove-output``);
 * carry no typed chapter number in its title (the TOC numbers chapters);
 * gate solutions that contain code (``solution-start`` / code cells / ``solution-end``);
-* have a label for every ``{eq}`` and ``{numref}`` reference.
+* have a label for every ``{eq}`` and ``{numref}`` reference;
+* fit in float32 (the default of ``dd.fit``): no ``precision="auto"``/``"bfloat16"``, no
+  ``bf16_supported`` or ``autocast``, so no chapter's code path depends on the CPU kind.
 
 Failure messages name the notebook, the cell index (0-based, as in the JSON file, counting the
 macro cell) and what to do.  CONTRIBUTING.md explains the rules for people.
@@ -239,6 +241,46 @@ def test_plotting_and_slider_code_is_hidden(path):
                 f"cell {i} ({_head(c)}) shows a live ipywidgets slider: tag it hide-input and remove-output "
                 "(the book shows the precomputed twin)"
             )
+    _report(path, problems)
+
+
+# A precision chosen by the machine: precision="auto" is bfloat16 only where the CPU (AVX512-BF16,
+# AMX) or GPU runs it natively, and bfloat16 rounding changes a fit's numbers. Matches keyword
+# arguments and dict entries (precision="auto", dict(precision='bfloat16'), {"precision": "auto"}).
+CPU_DEPENDENT_PRECISION = re.compile(
+    r"""["']?\bprecision["']?\s*[=:]\s*["'](auto|bfloat16)["']|\bbf16_supported\s*\(|\bautocast\s*\("""
+)
+
+
+def _cpu_dependent_precision(source: str) -> list[str]:
+    return [m.group(0) for m in CPU_DEPENDENT_PRECISION.finditer(source)]
+
+
+def test_cpu_dependent_precision_pattern_catches_what_it_should():
+    bad = [
+        'res = dd.fit(net, y, steps=300, precision="auto")',
+        "kw = dict(steps=10, precision = 'bfloat16')",
+        'fit_kwargs = {"precision": "auto"}',
+        'if dd.bf16_supported("cpu"):',
+        'with torch.autocast("cpu", dtype=torch.bfloat16):',
+    ]
+    good = ['res = dd.fit(net, y, steps=300)', 'res = dd.fit(net, y, precision="float32")',
+            'print(res.precision)', '# precision="float32" is the default']
+    assert all(_cpu_dependent_precision(s) for s in bad), [s for s in bad if not _cpu_dependent_precision(s)]
+    assert not any(_cpu_dependent_precision(s) for s in good), [s for s in good if _cpu_dependent_precision(s)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_fits_run_in_float32_on_every_machine(path):
+    """No chapter's code path depends on the CPU kind: every fit runs in float32 (dd.fit's default)."""
+    nb, *_ = _load(path)
+    problems = [
+        f"cell {i} ({_head(c)}) uses {', '.join(found)}: fit in float32 (the default of dd.fit; drop the "
+        "precision argument), so that the chapter runs the same code on every CPU (CONTRIBUTING.md, "
+        "'Checked outputs are the same on every machine')"
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (found := _cpu_dependent_precision(nbtools.src(c)))
+    ]
     _report(path, problems)
 
 
