@@ -28,7 +28,9 @@ architectures with upsampling (``"i"``, ``"iv"``) start from a random input of s
 convolution maps the ``k`` channels to the output channels, with no sigmoid (so that
 zero-mean noise can be fitted).  With ``fixed_output=True`` its weights are fixed
 to ``+-1/sqrt(k)`` (half of each sign) and not trained, as in the authors' code for
-the 1-D decoder of Figure 7.
+the 1-D decoder of Figure 7.  ``output_scale`` multiplies the output layer's initial
+weights: with a small value the initial output is near zero, so a fitting curve starts
+at the target's own energy instead of far above it (chapter 7, Figure 8).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_int, check_positive, check_size
+from ._checks import check_int, check_nonnegative, check_positive, check_size
 from .config import get_device
 
 __all__ = [
@@ -213,6 +215,11 @@ class ConvGenerator(nn.Module):
     ndim : {1, 2}, default 2
     fixed_output : bool, default False
         Fix the output weights to ``+-1/sqrt(k)`` (not trained), as for Figure 7.
+    output_scale : float, default 1.0
+        Factor (``>= 0``) on the output layer's initial weights (PyTorch's default
+        initialisation, or the fixed ``+-1/sqrt(k)``).  The initial output is
+        ``output_scale`` times that of ``output_scale=1``: a small value (e.g. 0.01)
+        starts the fit near the zero image.  The other layers are unchanged.
     seed : int, optional
         Seed of the random input and the initial weights.
     device : torch.device or str, optional
@@ -220,8 +227,8 @@ class ConvGenerator(nn.Module):
     Raises
     ------
     ValueError
-        For an unknown architecture, invalid counts, or an output size that the
-        upsampling layers cannot reach.
+        For an unknown architecture, invalid counts, a negative ``output_scale``, or an
+        output size that the upsampling layers cannot reach.
 
     Examples
     --------
@@ -232,6 +239,10 @@ class ConvGenerator(nn.Module):
     True
     >>> ConvGenerator(16, channels=4, depth=2, architecture="iv", seed=0, device="cpu")().shape
     torch.Size([1, 1, 16, 16])
+    >>> a = ConvGenerator(16, 4, 2, seed=0, device="cpu")()
+    >>> b = ConvGenerator(16, 4, 2, output_scale=0.01, seed=0, device="cpu")()
+    >>> bool(torch.allclose(b, 0.01 * a))
+    True
     """
 
     def __init__(
@@ -244,11 +255,13 @@ class ConvGenerator(nn.Module):
         *,
         ndim: int = 2,
         fixed_output: bool = False,
+        output_scale: float = 1.0,
         seed: int | None = None,
         device: torch.device | str | None = None,
     ) -> None:
         super().__init__()
         arch = _check_arch(architecture)
+        output_scale = check_nonnegative(output_scale, "output_scale")
         k = check_int(channels, "channels", 1)
         d = check_int(depth, "depth", 1)
         c = check_int(out_channels, "out_channels", 1)
@@ -295,6 +308,9 @@ class ConvGenerator(nn.Module):
                 with torch.no_grad():
                     out.weight.copy_((signs / math.sqrt(k)).expand(c, k).reshape(out.weight.shape))
                 out.weight.requires_grad_(False)
+            if output_scale != 1.0:
+                with torch.no_grad():
+                    out.weight.mul_(output_scale)
             layers.append(out)
             self.net = nn.Sequential(*layers)
         self.register_buffer("input", net_input)
@@ -332,12 +348,15 @@ def fit_architectures(
     record_every: int = 5,
     seed: int = 0,
     track_weights: bool = False,
+    output_scale: float = 1.0,
+    channels: Mapping[str, Sequence[int]] | None = None,
 ) -> dict[str, Any]:
     """Fit every target with every architecture at every over-parameterisation factor.
 
     Taught in chapter 7 (the denoising paper's Figures 8, 9 and 10).  For each
-    architecture and factor the channels come from :func:`channels_for_factor`; every
-    target is fitted from the same initialisation (``seed``) with :func:`dd_lib.fit`.
+    architecture and factor the channels come from :func:`channels_for_factor` (or from
+    ``channels``); every target is fitted from the same initialisation (``seed``) with
+    :func:`dd_lib.fit`.
 
     Parameters
     ----------
@@ -357,6 +376,12 @@ def fit_architectures(
         Seed of the initialisation (the same for every target).
     track_weights : bool, default False
         Record the per-layer relative weight distance (Figure 9).
+    output_scale : float, default 1.0
+        Passed to :class:`ConvGenerator` (a small value starts every fit near the zero image).
+    channels : mapping of str to sequence of int, optional
+        Explicit channel counts, ``channels[architecture][j]`` for ``factors[j]`` (e.g. the
+        authors' ``k`` at paper scale); ``"factor"`` then still holds the nominal factor and
+        ``"realised"`` the factor these channels give.
 
     Returns
     -------
@@ -378,6 +403,9 @@ def fit_architectures(
     >>> tab = fit_architectures({"img": x}, ["i"], [1.0], depth=2, steps=10, record_every=5)
     >>> tab["rel_loss"].shape, tab["channels"].tolist(), bool(tab["rel_loss"][0, -1] < tab["rel_loss"][0, 0])
     ((1, 3), [10], True)
+    >>> tab = fit_architectures({"img": x}, ["i"], [1.0], depth=2, steps=2, channels={"i": [4]}, output_scale=0.01)
+    >>> tab["channels"].tolist(), round(float(tab["realised"][0]), 3)
+    ([4], 0.203)
     """
     from .fitting import fit
 
@@ -388,15 +416,24 @@ def fit_architectures(
     if len(shapes) != 1 or len(next(iter(shapes))) != 2:
         raise ValueError(f"targets must be grey images (H, W) of one shape, got shapes {sorted(shapes)}")
     size = next(iter(shapes))
+    if channels is not None:
+        for arch in architectures:
+            if arch not in channels or len(channels[arch]) != len(factors):
+                raise ValueError(f"channels must give one count per factor ({len(factors)}) for every architecture; "
+                                 f"got {dict(channels)!r}")
     rows: dict[str, list[Any]] = {k: [] for k in ("architecture", "factor", "realised", "channels", "target", "rel_loss", "wall")}
     wd: list[Any] = []
     iterations = None
     for arch in architectures:
         _check_arch(arch)
-        for factor in factors:
-            k, realised = channels_for_factor(arch, factor, size, depth)
+        for j, factor in enumerate(factors):
+            if channels is None:
+                k, realised = channels_for_factor(arch, factor, size, depth)
+            else:
+                k = check_int(channels[arch][j], "channels", 1)
+                realised = architecture_parameter_count(arch, k, depth) / math.prod(size)
             for name, y in imgs.items():
-                net = ConvGenerator(size, k, depth, arch, seed=seed, device="cpu")
+                net = ConvGenerator(size, k, depth, arch, output_scale=output_scale, seed=seed, device="cpu")
                 res = fit(net, y, steps=steps, optimizer=optimizer, lr=lr, record_every=record_every,
                           track_weights=track_weights, progress=False)
                 iterations = res.iterations

@@ -14,7 +14,9 @@ of ``J`` with large singular values are the directions fitted first (chapters 1-
   :func:`torch.autograd.grad` call per output entry (for comparison and tests).
 * :func:`jacobian_spectrum` returns its singular values and leading left singular vectors.
 * :func:`trig_alignment` says how close each singular vector is to one frequency of the
-  trigonometric basis of chapter 2; :func:`subspace_overlap` compares two sets of vectors.
+  trigonometric basis of chapter 2 (``basis="dft"``, circular) or of the cosine basis of
+  the DCT-II (``basis="dct"``, the natural basis of signals with reflected borders);
+  :func:`subspace_overlap` compares two sets of vectors.
 * :func:`jacobian_transpose_norms` gives ``||J(C_0)^T y||`` over many random
   initialisations ``C_0`` (the denoising paper's Figure 12).
 """
@@ -42,6 +44,20 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+_BASES = ("dft", "dct")
+
+
+def _check_basis(basis: Any) -> str:
+    if basis not in _BASES:
+        raise ValueError(f"basis must be 'dft' (circular trigonometric) or 'dct' (DCT-II cosines), got {basis!r}")
+    return basis
+
+
+def _dct_basis(n: int) -> Array:
+    """Orthonormal DCT-II basis, column ``f`` = ``c_f cos(pi f (j + 1/2) / n)``."""
+    import scipy.fft
+
+    return scipy.fft.idct(np.eye(n), type=2, norm="ortho", axis=0)
 
 
 def _select(model: nn.Module, params: Sequence[str] | None) -> list[str]:
@@ -203,28 +219,33 @@ def jacobian_spectrum(J: Any, n_vectors: int = 0) -> tuple[Array, Array]:
     return sigma, W
 
 
-def frequency_energy(W: Any) -> Array:
-    """Share of each column's energy at each frequency of the trigonometric basis.
+def frequency_energy(W: Any, basis: str = "dft") -> Array:
+    """Share of each column's energy at each frequency of the trigonometric or cosine basis.
 
-    Taught in chapter 7.  Row ``f`` is ``E_f(w)``: the sum of the squared
-    coefficients of the unit vector ``w`` on the functions of :func:`dd_lib.trig_basis`
-    with frequency ``f`` (cosine and sine; one function for ``f = 0`` and ``f = n/2``).
-    Each column sums to 1.  ``E[:p + 1].sum(0)`` is the energy within the
-    frequencies ``0, ..., p``.
+    Taught in chapter 7.  With ``basis="dft"`` row ``f`` is ``E_f(w)``: the sum of the
+    squared coefficients of the unit vector ``w`` on the functions of
+    :func:`dd_lib.trig_basis` with frequency ``f`` (``f`` periods over the ``n`` samples;
+    cosine and sine; one function for ``f = 0`` and ``f = n/2``).  With ``basis="dct"``
+    row ``f`` is the squared coefficient on the orthonormal DCT-II function
+    ``cos(pi f (j + 1/2) / n)`` (``f`` half-periods; ``scipy.fft.dct(..., norm="ortho")``),
+    the basis of signals continued by reflection at both ends rather than periodically.
+    Each column sums to 1.  ``E[:p + 1].sum(0)`` is the energy within the lowest
+    ``p + 1`` frequencies.
 
     Parameters
     ----------
     W : array_like, shape (n,) or (n, r)
         Vectors as columns (normalised here; each must be non-zero).
+    basis : {"dft", "dct"}, default "dft"
 
     Returns
     -------
-    ndarray, shape (n // 2 + 1, r)
+    ndarray, shape (n // 2 + 1, r) for ``"dft"``, (n, r) for ``"dct"``
 
     Raises
     ------
     ValueError
-        For non-finite input, a zero column, or more than 2 dimensions.
+        For non-finite input, a zero column, more than 2 dimensions or an unknown basis.
 
     Examples
     --------
@@ -232,7 +253,11 @@ def frequency_energy(W: Any) -> Array:
     >>> E = frequency_energy(np.cos(2 * np.pi * 2 * np.arange(n) / n) + 1.0)
     >>> E[:, 0].round(3).tolist()[:4]
     [0.667, 0.0, 0.333, 0.0]
+    >>> E = frequency_energy(np.cos(np.pi * 3 * (np.arange(n) + 0.5) / n), basis="dct")
+    >>> E.shape, E[:5, 0].round(6).tolist()
+    ((16, 1), [0.0, 0.0, 0.0, 1.0, 0.0])
     """
+    basis = _check_basis(basis)
     W = as_real_array(W, "W")
     if W.ndim == 1:
         W = W[:, None]
@@ -242,13 +267,15 @@ def frequency_energy(W: Any) -> Array:
     if np.any(norms == 0):
         raise ValueError("every column of W must be non-zero")
     n = W.shape[0]
+    if basis == "dct":
+        return (_dct_basis(n).T @ (W / norms)) ** 2
     coeff2 = (trig_basis(n).T @ (W / norms)) ** 2
     energy = np.zeros((n // 2 + 1, W.shape[1]))
     np.add.at(energy, trig_frequencies(n), coeff2)
     return energy
 
 
-def trig_alignment(W: Any) -> tuple[Array, NDArray[np.int64]]:
+def trig_alignment(W: Any, basis: str = "dft") -> tuple[Array, NDArray[np.int64]]:
     """How close each column of ``W`` is to a single frequency of the trigonometric basis.
 
     Taught in chapter 7.  Expand a unit vector ``w`` in the basis of chapter 2
@@ -258,19 +285,32 @@ def trig_alignment(W: Any) -> tuple[Array, NDArray[np.int64]]:
     ``max_f E_f(w)``, the share of the energy at the dominant frequency, and that
     frequency is returned too.  It is 1 exactly when ``w`` is a trigonometric function
     of one frequency (any phase: a singular value shared by a cosine and a sine can come
-    with any rotation of the pair), and about ``2/n`` for a random vector.
+    with any rotation of the pair), and about ``2/n`` for a random vector.  With
+    ``basis="dct"`` the energies are those of :func:`frequency_energy` in the DCT-II
+    basis: a non-periodic cosine ``cos(pi f (j + 1/2) / n)`` scores 1 there, but only
+    about 0.5-0.7 in the circular basis (its ends do not match up periodically).
+
+    Calibrate before reading a value: a singular vector is only determined up to
+    rotations within a cluster of nearly equal singular values, so vectors of a matrix
+    whose leading singular values are close (a finite-width network) score low even
+    when their span is exactly that of the lowest frequencies.  Compare spans instead:
+    the mean over ``r`` orthonormal vectors of their energy in the lowest ``r`` functions
+    (``frequency_energy(W[:, :r], basis)[:p + 1].sum(0).mean()``, with ``p + 1`` the
+    frequencies that hold those ``r`` functions) is :func:`subspace_overlap` with their span.
 
     Parameters
     ----------
     W : array_like, shape (n,) or (n, r)
         Vectors as columns (normalised here; each must be non-zero).
+    basis : {"dft", "dct"}, default "dft"
 
     Returns
     -------
     alignment : ndarray, shape (r,)
         In ``(0, 1]``.
     frequency : ndarray of int, shape (r,)
-        Dominant frequency of each column (periods over the ``n`` samples).
+        Dominant frequency of each column (periods over the ``n`` samples; half-periods
+        for ``"dct"``).
 
     Raises
     ------
@@ -284,8 +324,11 @@ def trig_alignment(W: Any) -> tuple[Array, NDArray[np.int64]]:
     >>> a, f = trig_alignment(np.stack([np.cos(2 * np.pi * 3 * j / n + 0.4), np.ones(n)], axis=1))
     >>> a.round(6).tolist(), f.tolist()
     ([1.0, 1.0], [3, 0])
+    >>> c = np.cos(np.pi * 3 * (j + 0.5) / n)
+    >>> round(float(trig_alignment(c, basis="dct")[0][0]), 6), bool(trig_alignment(c)[0][0] < 0.7)
+    (1.0, True)
     """
-    energy = frequency_energy(W)
+    energy = frequency_energy(W, basis)
     return energy.max(axis=0), energy.argmax(axis=0).astype(np.int64)
 
 

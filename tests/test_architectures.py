@@ -75,3 +75,31 @@ def test_fit_architectures_table() -> None:
     assert tab["rel_loss"].shape == (8, 3) and tab["weight_distance"].shape == (8, 2, 3)
     assert tab["target"].tolist()[:2] == ["img", "noise"]
     assert np.all(tab["weight_distance"][:, :, 0] == 0)
+
+
+def test_output_scale_scales_only_the_initial_output() -> None:
+    for arch in ["i", "iii"]:
+        a = dd.ConvGenerator(16, 4, 2, architecture=arch, seed=3, device="cpu")
+        b = dd.ConvGenerator(16, 4, 2, architecture=arch, output_scale=0.01, seed=3, device="cpu")
+        assert torch.allclose(b(), 0.01 * a(), atol=1e-7)
+        # the hidden layers and the input are the same draw
+        assert all(torch.equal(p, q) for p, q in zip(a.mixing_weights(), b.mixing_weights()))
+        assert torch.equal(a.input, b.input)
+    fixed = dd.ConvGenerator(16, 4, 2, ndim=1, fixed_output=True, output_scale=0.5, seed=0, device="cpu")
+    assert torch.allclose(fixed.net[-1].weight.abs(), torch.full_like(fixed.net[-1].weight, 0.25))
+    with pytest.raises(ValueError, match="output_scale"):
+        dd.ConvGenerator(16, 4, 2, output_scale=-1.0)
+
+
+def test_fit_architectures_explicit_channels_and_small_start() -> None:
+    x = dd.test_image("phantom", 16)
+    tab = dd.fit_architectures({"img": x}, ["i", "iv"], [1, 4], depth=2, steps=2, record_every=1,
+                               channels={"i": [3, 5], "iv": [2, 4]}, output_scale=1e-3)
+    assert tab["channels"].tolist() == [3, 5, 2, 4]
+    assert tab["factor"].tolist() == [1.0, 4.0, 1.0, 4.0]
+    assert np.allclose(tab["realised"], [dd.architecture_parameter_count(a, k, 2) / 256
+                                         for a, k in [("i", 3), ("i", 5), ("iv", 2), ("iv", 4)]])
+    # starting near the zero image, the relative loss starts near 1 (loss / mean square of the target)
+    assert np.all(np.abs(tab["rel_loss"][:, 0] - 1.0) < 0.01)
+    with pytest.raises(ValueError, match="one count per factor"):
+        dd.fit_architectures({"img": x}, ["i"], [1, 4], depth=2, steps=1, channels={"i": [3]})

@@ -90,6 +90,32 @@ def test_alignment_and_energy() -> None:
         dd.trig_alignment(np.zeros((4, 2)))
 
 
+def test_dct_basis_energy_and_calibration() -> None:
+    n = 64
+    j = np.arange(n)
+    cosines = np.stack([np.cos(np.pi * f * (j + 0.5) / n) for f in range(n)], axis=1)
+    a, f = dd.trig_alignment(cosines, basis="dct")
+    assert np.allclose(a, 1.0) and np.array_equal(f, np.arange(n))
+    E = dd.frequency_energy(cosines[:, [1, 3]] + 0.0, basis="dct")
+    assert E.shape == (n, 2) and np.allclose(E.sum(0), 1.0)
+    # a non-periodic cosine is not one frequency of the circular basis (the calibration numbers)
+    a_dft, _ = dd.trig_alignment(cosines[:, [1, 3, 5, 7]])
+    assert np.all(a_dft < 0.75) and np.all(a_dft > 0.4)
+    # agrees with scipy's orthonormal DCT-II
+    import scipy.fft
+
+    v = np.random.default_rng(3).standard_normal(n)
+    assert np.allclose(dd.frequency_energy(v, basis="dct")[:, 0], scipy.fft.dct(v / np.linalg.norm(v), norm="ortho") ** 2)
+    # energy in the lowest functions = overlap of spans (the chapter's subspace measure)
+    Q, _ = np.linalg.qr(np.random.default_rng(4).standard_normal((n, 4)))
+    B = cosines[:, :4] / np.linalg.norm(cosines[:, :4], axis=0)
+    assert dd.frequency_energy(Q, basis="dct")[:4].sum(0).mean() == pytest.approx(dd.subspace_overlap(Q, B))
+    with pytest.raises(ValueError, match="basis"):
+        dd.frequency_energy(v, basis="wavelet")
+    with pytest.raises(ValueError, match="basis"):
+        dd.trig_alignment(v, basis="DFT")
+
+
 def test_subspace_overlap() -> None:
     rng = np.random.default_rng(2)
     Q, _ = np.linalg.qr(rng.standard_normal((10, 3)))
