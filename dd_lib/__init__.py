@@ -79,7 +79,15 @@ from .dip import DeepImagePrior
 from .fitting import FitJob, FitResult, bf16_supported, discrepancy_stop, fit, fit_many, identity
 from .operators import GaussianMeasurement, PixelMask
 from .images import TEST_IMAGES, add_noise, test_image, to_image, to_tensor
-from .denoisers import CLASSICAL_DENOISERS, COMPARISON_METHODS, denoise, denoising_comparison, tune_strength
+from .denoisers import (
+    CLASSICAL_DENOISERS,
+    COMPARISON_METHODS,
+    SHARED_NOISE_DENOISERS,
+    TUNING_IMAGES,
+    denoise,
+    denoising_comparison,
+    tune_strength,
+)
 
 # --- chapter 7: Jacobians of deep generators, the four architectures of appendix B
 from .jacobian import (
@@ -166,6 +174,8 @@ __all__ = [
     "to_tensor",
     "to_image",
     "CLASSICAL_DENOISERS",
+    "SHARED_NOISE_DENOISERS",
+    "TUNING_IMAGES",
     "denoise",
     "tune_strength",
     "COMPARISON_METHODS",

@@ -117,14 +117,18 @@ def scale() -> Scale:
 #:   ``k_under`` channels of DD-O / DD-U, ``k_sweep`` channel counts of the
 #:   over-/under-parameterisation sweep, ``dip_channels`` / ``dip_skip`` / ``dip_input``
 #:   the deep image prior's channels per scale, skip channels and input channels,
-#:   ``steps_fig1`` iterations of the image fits of Figure 1, ``steps_noise`` of its
-#:   noise fit, ``steps_dip`` of every DIP fit, ``steps_over`` / ``steps_under`` of the
-#:   DD-O / DD-U fits of the comparison, ``steps_sweep`` of the channel sweep,
-#:   ``record_every`` recording interval.
+#:   ``draws`` noise draws and initialisations per case of the comparison;
+#:   ``fig1_size`` / ``fig1_depth`` / ``fig1_k`` image side, depth and channels of Figure 1
+#:   (smaller than ``size`` at book scale, so that the noise fit reaches low errors);
+#:   ``steps_fig1`` iterations of its noisy-image fit, ``steps_image`` of its clean-image
+#:   fits, ``steps_noise`` / ``steps_noise_dip`` of its noise fits, ``steps_dip`` of the
+#:   comparison's DIP fits, ``steps_over`` / ``steps_under`` of its DD-O / DD-U fits,
+#:   ``steps_sweep`` of the channel sweep, ``record_every`` recording interval.
 #: * ``ch7``: ``n``, ``k``, ``depth1d`` the 1-D decoder of Figure 7, ``fig7_iters`` its
 #:   iterations shown, ``slider_iters`` the slider's, ``jac_chunk`` rows per vmap chunk;
 #:   ``size``, ``depth``, ``factors``, ``steps_arch``, ``lr_arch`` the architecture fits of
-#:   Figures 8-10 (``fig10_images`` their images); ``n_init`` initialisations of Figure 12,
+#:   Figures 8-10 (``fig10_images`` their images; ``channels_arch`` None = channels from the
+#:   factor, or the authors' channels per architecture, as at paper scale: their 256x256 phantom); ``n_init`` initialisations of Figure 12,
 #:   ``dd_k`` its deep decoder's channels, ``dip_*`` its deep image prior.
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "intro": {
@@ -162,16 +166,18 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "ch6": {
         "book": {
             "size": 64, "depth": 4, "k_over": 64, "k_under": 16, "k_sweep": [8, 16, 32, 64],
-            "dip_channels": [16, 16, 16, 16], "dip_skip": 4, "dip_input": 16,
-            "steps_fig1": 500, "steps_image": 300, "steps_noise": 1000, "steps_noise_dip": 600, "steps_dip": 500,
-            "steps_over": 500, "steps_under": 500, "steps_sweep": 800,
+            "dip_channels": [16, 16, 16, 16], "dip_skip": 4, "dip_input": 16, "draws": 3,
+            "fig1_size": 32, "fig1_depth": 3, "fig1_k": 64,
+            "steps_fig1": 400, "steps_image": 300, "steps_noise": 1200, "steps_noise_dip": 900, "steps_dip": 500,
+            "steps_over": 800, "steps_under": 800, "steps_sweep": 800,
             "record_every": 5,
         },
         "paper": {
             "size": 512, "depth": 5, "k_over": 512, "k_under": 128, "k_sweep": [32, 64, 128, 256, 512],
-            "dip_channels": [128, 128, 128, 128, 128], "dip_skip": 4, "dip_input": 32,
-            "steps_fig1": 3000, "steps_image": 3000, "steps_noise": 10000, "steps_noise_dip": 10000, "steps_dip": 3000, "steps_over": 3000,
-            "steps_under": 3000, "steps_sweep": 3000, "record_every": 10,
+            "dip_channels": [128, 128, 128, 128, 128], "dip_skip": 4, "dip_input": 32, "draws": 3,
+            "fig1_size": 512, "fig1_depth": 5, "fig1_k": 512,
+            "steps_fig1": 3000, "steps_image": 3000, "steps_noise": 10000, "steps_noise_dip": 10000, "steps_dip": 3000,
+            "steps_over": 3000, "steps_under": 3000, "steps_sweep": 3000, "record_every": 10,
         },
     },
     # Chapter 7 (deep decoder dynamics): an entry "ch7" goes here, with the same two scales.
@@ -179,14 +185,16 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "book": {
             "n": 512, "k": 64, "depth1d": 4, "fig7_iters": [1, 50, 3500],
             "slider_iters": [1, 10, 50, 100, 250, 500, 1000, 2000, 3500], "jac_chunk": 128,
-            "size": 32, "depth": 3, "factors": [1, 4, 16], "steps_arch": 300, "lr_arch": 0.05,
+            "size": 32, "depth": 3, "factors": [1, 4, 16], "channels_arch": None, "steps_arch": 300, "lr_arch": 0.05,
             "fig10_images": ["camera", "coins", "moon", "astronaut", "coffee", "chelsea"],
             "n_init": 100, "dd_k": 32, "dip_channels": [16, 16, 16], "dip_skip": 4, "dip_input": 16,
         },
         "paper": {
             "n": 512, "k": 64, "depth1d": 4, "fig7_iters": [1, 50, 3500],
             "slider_iters": [1, 10, 50, 100, 250, 500, 1000, 2000, 3500], "jac_chunk": 128,
-            "size": 512, "depth": 5, "factors": [1, 4, 16], "steps_arch": 20000, "lr_arch": 0.05,
+            "size": 256, "depth": 5, "factors": [1, 4, 16],
+            "channels_arch": {"i": [128, 256, 512], "ii": [128, 256, 512], "iii": [42, 85, 170], "iv": [42, 85, 170]},
+            "steps_arch": 20000, "lr_arch": 0.05,
             "fig10_images": ["camera", "coins", "moon", "clock", "astronaut", "coffee", "chelsea", "rocket"],
             "n_init": 5000, "dd_k": 128, "dip_channels": [128, 128, 128, 128, 128], "dip_skip": 4,
             "dip_input": 32,

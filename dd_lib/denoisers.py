@@ -8,6 +8,14 @@ Taught in chapter 6, as the baselines of the denoising comparison.
 - Non-local means (Buades, Coll & Morel, 2005): :func:`skimage.restoration.denoise_nl_means`.
 - Wavelet shrinkage (BayesShrink, Chang, Yu & Vetterli, 2000):
   :func:`skimage.restoration.denoise_wavelet`.
+- BM3D for noise shared by the colour channels (Table 1's protocol of the denoising
+  paper), ``"BM3D (luminance)"``: identical noise in R, G and B lies along the grey
+  direction ``(1, 1, 1)/sqrt(3)``, with standard deviation ``sqrt(3) sigma`` there and
+  none in the two chrominance directions.  This variant denoises the orthonormal
+  luminance ``(R + G + B)/sqrt(3)`` with grey BM3D at ``sqrt(3) sigma`` and keeps the
+  (noise-free) chrominance of the noisy image: the correctly specified BM3D for that
+  protocol, where :func:`bm3d.bm3d_rgb` assumes independent noise of level ``sigma``
+  in every channel.
 
 Every denoiser is given the true noise standard deviation ``sigma``.  The one free
 parameter of TV, NL-means and wavelets is written as a multiple ``strength`` of
@@ -17,6 +25,7 @@ parameter of TV, NL-means and wavelets is written as a multiple ``strength`` of
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,16 +33,19 @@ import numpy as np
 from numpy.typing import NDArray
 from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, denoise_wavelet
 
-from ._checks import as_real_array, check_positive
+from ._checks import as_real_array, check_int, check_positive
 from .metrics import psnr
 
-__all__ = ["CLASSICAL_DENOISERS", "COMPARISON_METHODS", "denoise", "tune_strength", "denoising_comparison"]
+__all__ = ["CLASSICAL_DENOISERS", "SHARED_NOISE_DENOISERS", "COMPARISON_METHODS", "denoise", "tune_strength", "denoising_comparison"]
 
 Array = NDArray[np.float64]
 
 #: The classical denoisers of the comparison and the default strength of each
 #: (a multiple of sigma; BM3D takes sigma itself and has no free parameter here).
 CLASSICAL_DENOISERS: dict[str, float] = {"BM3D": 1.0, "TV": 1.0, "NL-means": 0.8, "wavelet": 1.0}
+#: Denoisers for colour images whose noise is the same in every channel (``add_noise``'s
+#: ``protocol="shared"``); same strength convention.
+SHARED_NOISE_DENOISERS: dict[str, float] = {"BM3D (luminance)": 1.0}
 
 
 def _channel_axis(img: Array) -> int | None:
@@ -47,8 +59,9 @@ def denoise(method: str, noisy: Any, sigma: float, strength: float | None = None
 
     Parameters
     ----------
-    method : {"BM3D", "TV", "NL-means", "wavelet"}
-        The denoiser.
+    method : {"BM3D", "TV", "NL-means", "wavelet", "BM3D (luminance)"}
+        The denoiser.  ``"BM3D (luminance)"`` is for colour images whose noise is the
+        same in the three channels (it needs ``(H, W, 3)``; see the module docstring).
     noisy : array_like
         Noisy image, ``(H, W)`` grey or ``(H, W, 3)`` colour, values about ``[0, 1]``.
     sigma : float
@@ -73,15 +86,24 @@ def denoise(method: str, noisy: Any, sigma: float, strength: float | None = None
     >>> bool(dd.psnr(x, denoise("TV", y, 0.1)) > dd.psnr(x, y))
     True
     """
-    if method not in CLASSICAL_DENOISERS:
-        raise ValueError(f"unknown method {method!r}; choose one of {list(CLASSICAL_DENOISERS)}")
+    known = {**CLASSICAL_DENOISERS, **SHARED_NOISE_DENOISERS}
+    if method not in known:
+        raise ValueError(f"unknown method {method!r}; choose one of {list(known)}")
     img = as_real_array(noisy, "noisy")
     if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] != 3):
         raise ValueError(f"noisy must be (H, W) or (H, W, 3), got shape {img.shape}")
+    if method in SHARED_NOISE_DENOISERS and img.ndim != 3:
+        raise ValueError(f"{method!r} is for colour images (H, W, 3) with shared noise, got shape {img.shape}")
     sigma = check_positive(sigma, "sigma")
-    s = CLASSICAL_DENOISERS[method] if strength is None else check_positive(strength, "strength")
+    s = known[method] if strength is None else check_positive(strength, "strength")
     ch = _channel_axis(img)
-    if method == "BM3D":
+    if method == "BM3D (luminance)":
+        import bm3d
+
+        lum = img.sum(axis=-1) / np.sqrt(3.0)  # orthonormal luminance: all of the shared noise
+        lum_hat = np.asarray(bm3d.bm3d(lum, np.sqrt(3.0) * s * sigma), dtype=np.float64)
+        out = img + ((lum_hat - lum) / np.sqrt(3.0))[..., None]  # chrominance of the noisy image kept
+    elif method == "BM3D":
         import bm3d  # imported lazily: only this method needs it
 
         out = bm3d.bm3d_rgb(img, s * sigma) if img.ndim == 3 else bm3d.bm3d(img, s * sigma)
@@ -141,11 +163,17 @@ def tune_strength(
 
 
 #: The rows of :func:`denoising_comparison`, in order.  "oracle" rows need the clean
-#: image to choose the stopping iteration; the others do not.
+#: image to choose the stopping iteration; the others do not.  "DD-O (fixed t)" stops
+#: at an iteration tuned on other images (the paper's protocol: a fixed 1500);
+#: "BM3D (luminance)" is defined for shared colour noise only (NaN elsewhere).
 COMPARISON_METHODS: tuple[str, ...] = (
-    "noisy", "DD-O (rule)", "DD-O (oracle)", "DD-U (no stopping)", "DIP (rule)", "DIP (oracle)",
-    "BM3D", "TV", "NL-means", "wavelet",
+    "noisy", "DD-O (rule)", "DD-O (fixed t)", "DD-O (oracle)", "DD-U (no stopping)", "DIP (rule)",
+    "DIP (oracle)", "BM3D", "BM3D (luminance)", "TV", "NL-means", "wavelet",
 )
+
+#: Images on which :func:`denoising_comparison` tunes DD-O's fixed stopping iteration,
+#: per kind (the same images tune the classical strengths in chapter 6).
+TUNING_IMAGES: dict[str, str] = {"grey": "moon", "colour": "chelsea"}
 
 
 def denoising_comparison(
@@ -154,20 +182,26 @@ def denoising_comparison(
     strengths: dict[str, dict[str, float]] | None = None,
     *,
     seed: int = 0,
-    fits: dict[tuple[str, str], Any] | None = None,
+    tune_sigma: float = 25 / 255,
+    tune_window: int = 11,
+    tune_steps: int = 500,
+    snapshots: Sequence[int] = (),
     device: Any = "cpu",
     workers: int | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """The denoising comparison of chapter 6 (the denoising paper's Table 1 and Figure 2).
 
-    Taught in chapter 6.  For each case (image, noise level, protocol) the noisy image
-    is denoised by: an over-parameterised deep decoder (DD-O), stopped by the
-    discrepancy principle (:func:`dd_lib.discrepancy_stop`, needs only ``sigma``) and,
-    for reference, at the oracle iteration (needs the clean image); an
-    under-parameterised deep decoder (DD-U) run to the end of its iterations, delivering
-    the iterate with the lowest training loss; the deep image prior,
-    stopped the same two ways; and the classical denoisers, all given the true ``sigma``.
+    Taught in chapter 6.  For each case (image, noise level, protocol) and each of
+    ``config["draws"]`` draws of the noise and of the networks' initialisation, the noisy
+    image is denoised by: an over-parameterised deep decoder (DD-O), stopped by the
+    discrepancy principle (:func:`dd_lib.discrepancy_stop`, needs only ``sigma``), at a
+    fixed iteration tuned on another image (:data:`TUNING_IMAGES`, the paper's protocol)
+    and, for reference, at the oracle iteration (needs the clean image); an
+    under-parameterised deep decoder (DD-U) run for ``steps_under`` iterations,
+    delivering the iterate with the lowest training loss; the deep image prior, stopped by
+    the rule and at the oracle; and the classical denoisers, all given the true ``sigma``
+    (for shared colour noise also BM3D on the luminance, correctly specified).
 
     Parameters
     ----------
@@ -177,15 +211,25 @@ def denoising_comparison(
     config : dict
         Sizes, as in ``dd.sizes("ch6")``: ``size``, ``depth``, ``k_over``, ``k_under``,
         ``dip_channels``, ``dip_skip``, ``dip_input``, ``steps_over``, ``steps_under``,
-        ``steps_dip``, ``record_every``.
+        ``steps_dip``, ``record_every`` and ``draws`` (default 1).
     strengths : dict, optional
         ``{"grey": {method: strength}, "colour": {...}}`` for TV, NL-means and wavelet
         (from :func:`tune_strength`); default :data:`CLASSICAL_DENOISERS`.
     seed : int, default 0
-        Seed of the noise (case ``i`` uses ``seed + i``) and of the networks.
-    fits : dict, optional
-        Fits already made, ``{(case label, "DD-O" | "DD-U" | "DIP"): FitResult}``, reused
-        instead of fitting again (they must come from the same noisy image and sizes).
+        Base seed: draw ``j`` of case ``i`` uses noise seed ``seed + 1000 j + i`` and
+        network seed ``seed + j``; the tuning fits use noise seed ``seed + 999``.
+    tune_sigma : float, default 25/255
+        Noise level (independent noise) of the tuning images.
+    tune_window : int, default 11
+        The fixed iteration maximises the tuning fit's PSNR curve averaged over this many
+        recorded iterates (a moving average): Adam's step-to-step oscillation of the PSNR
+        would otherwise pick one lucky iterate.
+    tune_steps : int, default 500
+        Iterations of the tuning fits (at most ``steps_over``); the tuned iteration lies
+        among them.
+    snapshots : sequence of int, optional
+        Iterations at which the DD-O fits of draw 0 keep their output
+        (:attr:`dd_lib.FitResult.snapshots`), e.g. for a slider.
     device : torch.device or str, default "cpu"
         Where the networks run.
     workers : int, optional
@@ -196,19 +240,28 @@ def denoising_comparison(
     Returns
     -------
     dict
-        ``labels`` (one per case), ``psnr`` (``{method: ndarray}`` over the cases, rows
-        :data:`COMPARISON_METHODS`), ``iterations`` (``{"DD-O rule", "DD-O oracle",
-        "DIP rule", "DIP oracle"}: ndarray``; where the rule never fired, "rule" is the
-        lowest-loss iterate), ``rule_fired`` (``{"DD-O", "DIP"}: bool ndarray``), ``images`` (``{label: {method: image}}``,
-        with ``"clean"``) and ``fits`` (``{(label, network): FitResult}``).
+        ``labels`` (one per case); ``psnr`` and ``seconds`` (``{method: ndarray}`` of
+        shape ``(draws, cases)``, rows :data:`COMPARISON_METHODS`; ``seconds`` is the run
+        time per image up to where the method delivers: a fit's wall time scaled to its
+        stopping iteration, the whole fit for the oracle and DD-U); ``iterations``
+        (``{"DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle"}``, same shape; where the
+        rule never fired, "rule" is the lowest-loss iterate); ``rule_fired`` (``{"DD-O",
+        "DIP"}``, bool, same shape); ``fixed_iteration`` (``{kind: t}``) and ``tuning``
+        (``{kind: FitResult}``); ``images`` (``{label: {method: image}}`` of draw 0, with
+        ``"clean"``); ``fits`` (``{(label, network, draw): FitResult}``).
+
+    Raises
+    ------
+    ValueError
+        If ``config`` lacks a size, ``cases`` is empty, or a case appears twice.
 
     Examples
     --------
     >>> cfg = dict(size=16, depth=2, k_over=8, k_under=4, dip_channels=[4, 4], dip_skip=2,
     ...            dip_input=4, steps_over=20, steps_under=20, steps_dip=10, record_every=5)
     >>> out = denoising_comparison([("camera", 0.1, "independent")], cfg, workers=1)
-    >>> out["labels"], sorted(out["psnr"]) == sorted(COMPARISON_METHODS)
-    (['camera'], True)
+    >>> out["labels"], sorted(out["psnr"]) == sorted(COMPARISON_METHODS), out["psnr"]["noisy"].shape
+    (['camera'], True, (1, 1))
     """
     # imported here: the classical part of this module does not need torch
     from .deep_decoder import DeepDecoder
@@ -223,70 +276,109 @@ def denoising_comparison(
         raise ValueError(f"config lacks {missing}; it needs the keys {list(needed)} (see dd.sizes('ch6'))")
     if not cases:
         raise ValueError("cases must list at least one (image, sigma, protocol)")
-    cache = dict(fits or {})
+    draws = check_int(config.get("draws", 1), "config['draws']", 1)
     size, rec = config["size"], config["record_every"]
-    prepared = []
-    jobs: dict[tuple[str, str], FitJob] = {}
+
+    def specs(c: int, net_seed: int) -> dict[str, tuple[type, tuple, dict, int]]:
+        dev = dict(seed=net_seed, device=device)
+        dip_args = (size, config["dip_channels"], [config["dip_skip"]] * len(config["dip_channels"]),
+                    config["dip_input"], c)
+        return {
+            "DD-O": (DeepDecoder, (size, config["k_over"], config["depth"], c), dev, config["steps_over"]),
+            "DD-U": (DeepDecoder, (size, config["k_under"], config["depth"], c), dev, config["steps_under"]),
+            "DIP": (DeepImagePrior, dip_args, dict(dev, input_noise_std=1 / 30), config["steps_dip"]),
+        }
+
+    prepared = []  # (label, sigma, protocol, clean, [noisy per draw])
+    jobs: dict[tuple[str, str, int], FitJob] = {}
     for i, (name, sigma, protocol) in enumerate(cases):
         clean = test_image(name, size)
-        colour = clean.ndim == 3
-        label = name + (f" ({protocol})" if colour else "")
+        label = name + (f" ({protocol})" if clean.ndim == 3 else "")
         if any(label == p[0] for p in prepared):
             raise ValueError(f"case {label!r} appears twice")
-        noisy = add_noise(clean, sigma, seed=seed + i, protocol=protocol)  # type: ignore[arg-type]
-        prepared.append((label, sigma, clean, noisy))
-        c = 3 if colour else 1
-        common = dict(y=noisy, reference=clean, record_every=rec, stop=discrepancy_stop(sigma),
-                      run_past_stop=True, progress=False)
-        dev = dict(seed=seed, device=device)
-        specs = {
-            "DD-O": (DeepDecoder, (size, config["k_over"], config["depth"], c), config["steps_over"]),
-            "DD-U": (DeepDecoder, (size, config["k_under"], config["depth"], c), config["steps_under"]),
-            "DIP": (DeepImagePrior, (size, config["dip_channels"], [config["dip_skip"]] * len(config["dip_channels"]),
-                                     config["dip_input"], c), config["steps_dip"]),
-        }
-        for net_name, (cls, args, steps) in specs.items():
-            if (label, net_name) not in cache:
-                kw = dict(dev, input_noise_std=1 / 30) if cls is DeepImagePrior else dev
-                jobs[label, net_name] = FitJob(cls, args, kw, dict(common, steps=steps))
-    for key, res in zip(jobs, fit_many(list(jobs.values()), workers=workers, progress=progress)):
-        cache[key] = res
+        noisy = [add_noise(clean, sigma, seed=seed + 1000 * j + i, protocol=protocol)  # type: ignore[arg-type]
+                 for j in range(draws)]
+        prepared.append((label, sigma, protocol, clean, noisy))
+        for j in range(draws):
+            common = dict(y=noisy[j], reference=clean, record_every=rec, stop=discrepancy_stop(sigma),
+                          run_past_stop=True, progress=False)
+            for net_name, (cls, args, kw, steps) in specs(3 if clean.ndim == 3 else 1, seed + j).items():
+                extra = dict(snapshots=list(snapshots)) if net_name == "DD-O" and j == 0 else {}
+                jobs[label, net_name, j] = FitJob(cls, args, kw, dict(common, steps=steps, **extra))
+    # DD-O's fixed stopping iteration, tuned on an image outside the comparison (per kind)
+    kinds = sorted({"colour" if p[3].ndim == 3 else "grey" for p in prepared})
+    for kind in kinds:
+        tclean = test_image(TUNING_IMAGES[kind], size)
+        tnoisy = add_noise(tclean, tune_sigma, seed=seed + 999)
+        cls, args, kw, steps = specs(3 if kind == "colour" else 1, seed)["DD-O"]
+        jobs["tune", kind, 0] = FitJob(cls, args, kw, dict(y=tnoisy, reference=tclean, record_every=rec,
+                                                           steps=min(steps, tune_steps), progress=False))
+    done = dict(zip(jobs, fit_many(list(jobs.values()), workers=workers, progress=progress)))
+    tuning = {kind: done["tune", kind, 0] for kind in kinds}
+    window = check_int(tune_window, "tune_window", 1)
+    fixed_t = {}
+    for kind, r in tuning.items():
+        w = min(window, len(r.psnr))
+        smooth = np.convolve(r.psnr, np.ones(w) / w, mode="valid")  # entry i averages i .. i+w-1
+        fixed_t[kind] = int(r.iterations[int(np.argmax(smooth)) + w // 2])
 
-    psnrs: dict[str, list[float]] = {m: [] for m in COMPARISON_METHODS}
-    iters: dict[str, list[int]] = {k: [] for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")}
-    fired: dict[str, list[bool]] = {"DD-O": [], "DIP": []}
+    shape = (draws, len(prepared))
+    psnrs = {m: np.full(shape, np.nan) for m in COMPARISON_METHODS}
+    secs = {m: np.full(shape, np.nan) for m in COMPARISON_METHODS}
+    iters = {k: np.zeros(shape, dtype=int) for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")}
+    fired = {k: np.zeros(shape, dtype=bool) for k in ("DD-O", "DIP")}
     images: dict[str, dict[str, Array]] = {}
-    for label, sigma, clean, noisy in prepared:
-        res = {net: cache[label, net] for net in ("DD-O", "DD-U", "DIP")}
-        imgs = {"clean": clean, "noisy": noisy}
-        for net_name in ("DD-O", "DIP"):
-            r = res[net_name]
-            # the rule's estimate; if the rule never fired, run to the end (lowest-loss iterate)
-            t_rule = r.stopped_at if r.stopped_at is not None else r.lowest_loss_iteration
-            out_rule = r.stop_output if r.stop_output is not None else r.lowest_loss_output
-            psnrs[f"{net_name} (rule)"].append(psnr(clean, out_rule))
-            psnrs[f"{net_name} (oracle)"].append(float(r.best_psnr))
-            iters[f"{net_name} rule"].append(t_rule)
-            iters[f"{net_name} oracle"].append(int(r.best_iteration))
-            fired[net_name].append(r.stopped_at is not None)
-            imgs[f"{net_name} (rule)"] = out_rule
-        # run to the end; deliver the iterate with the lowest training loss (no clean image needed)
-        psnrs["DD-U (no stopping)"].append(psnr(clean, res["DD-U"].lowest_loss_output))
-        imgs["DD-U (no stopping)"] = res["DD-U"].lowest_loss_output
-        psnrs["noisy"].append(psnr(clean, noisy))
+    fits: dict[tuple[str, str, int], Any] = {}
+    for i, (label, sigma, protocol, clean, noisy) in enumerate(prepared):
         kind = "colour" if clean.ndim == 3 else "grey"
-        for method in CLASSICAL_DENOISERS:
-            s = (strengths or {}).get(kind, {}).get(method)
-            est = denoise(method, noisy, sigma, s)
-            psnrs[method].append(psnr(clean, est))
-            imgs[method] = est
-        images[label] = imgs
-    labels = [p[0] for p in prepared]
+        for j in range(draws):
+            res = {net: done[label, net, j] for net in ("DD-O", "DD-U", "DIP")}
+            fits.update({(label, net, j): r for net, r in res.items()})
+            imgs = {"clean": clean, "noisy": noisy[j]}
+            psnrs["noisy"][j, i], secs["noisy"][j, i] = psnr(clean, noisy[j]), 0.0
+            for net_name in ("DD-O", "DIP"):
+                r = res[net_name]
+                per_step = r.wall_time / max(int(r.iterations[-1]), 1)
+                # the rule's estimate; if the rule never fired, run to the end (lowest-loss iterate)
+                t_rule = r.stopped_at if r.stopped_at is not None else r.lowest_loss_iteration
+                out_rule = r.stop_output if r.stop_output is not None else r.lowest_loss_output
+                psnrs[f"{net_name} (rule)"][j, i] = psnr(clean, out_rule)
+                secs[f"{net_name} (rule)"][j, i] = per_step * (t_rule if r.stopped_at is not None
+                                                                 else int(r.iterations[-1]))
+                psnrs[f"{net_name} (oracle)"][j, i] = float(r.best_psnr)
+                secs[f"{net_name} (oracle)"][j, i] = r.wall_time
+                iters[f"{net_name} rule"][j, i] = t_rule
+                iters[f"{net_name} oracle"][j, i] = int(r.best_iteration)
+                fired[net_name][j, i] = r.stopped_at is not None
+                imgs[f"{net_name} (rule)"] = out_rule
+            r = res["DD-O"]
+            t_fix = fixed_t[kind]
+            psnrs["DD-O (fixed t)"][j, i] = float(r.psnr[np.searchsorted(r.iterations, t_fix)])
+            secs["DD-O (fixed t)"][j, i] = r.wall_time * t_fix / max(int(r.iterations[-1]), 1)
+            # run to the end; deliver the iterate with the lowest training loss (no clean image needed)
+            psnrs["DD-U (no stopping)"][j, i] = psnr(clean, res["DD-U"].lowest_loss_output)
+            secs["DD-U (no stopping)"][j, i] = res["DD-U"].wall_time
+            imgs["DD-U (no stopping)"] = res["DD-U"].lowest_loss_output
+            methods = dict(CLASSICAL_DENOISERS)
+            if kind == "colour" and protocol == "shared":
+                methods.update(SHARED_NOISE_DENOISERS)
+            for method in methods:
+                s = (strengths or {}).get(kind, {}).get(method)
+                t0 = time.perf_counter()
+                est = denoise(method, noisy[j], sigma, s)
+                secs[method][j, i] = time.perf_counter() - t0
+                psnrs[method][j, i] = psnr(clean, est)
+                imgs[method] = est
+            if j == 0:
+                images[label] = imgs
     return {
-        "labels": labels,
-        "psnr": {m: np.asarray(v) for m, v in psnrs.items()},
-        "iterations": {k: np.asarray(v) for k, v in iters.items()},
-        "rule_fired": {k: np.asarray(v, dtype=bool) for k, v in fired.items()},
+        "labels": [p[0] for p in prepared],
+        "psnr": psnrs,
+        "seconds": secs,
+        "iterations": iters,
+        "rule_fired": fired,
+        "fixed_iteration": fixed_t,
+        "tuning": tuning,
         "images": images,
-        "fits": cache,
+        "fits": fits,
     }

@@ -240,7 +240,7 @@ def fit(
     run_past_stop: bool = False,
     track_weights: bool = False,
     precision: Precision = "float32",
-    channels_last: bool = True,
+    channels_last: bool | None = None,
     progress: bool = True,
     desc: str | None = None,
 ) -> FitResult:
@@ -286,8 +286,12 @@ def fit(
         ``"bfloat16"`` runs forward and backward passes under bfloat16 autocast (float32
         master weights); ``"auto"`` does so where :func:`bf16_supported` says the device
         runs it natively.  See the module notes for why float32 is the default.
-    channels_last : bool, default True
-        Store 2-D networks ``channels_last`` (faster convolutions on CPUs).
+    channels_last : bool, optional
+        Store 2-D networks ``channels_last``.  Default: the model's own preference, its
+        attribute ``prefers_channels_last`` (True when absent): the deep decoder's 1x1
+        convolutions run 1.4-3x faster that way on CPUs, the deep image prior's 3x3
+        convolutions with few channels 1.8x slower (21.3 against 11.7 ms per step at
+        64x64, measured on a 2-core AVX512 CPU).
     progress : bool, default True
         Show a ``tqdm`` progress bar.
     desc : str, optional
@@ -330,6 +334,8 @@ def fit(
     model.train()
     with torch.no_grad():
         out_shape = tuple(model().shape)
+    if channels_last is None:
+        channels_last = bool(getattr(model, "prefers_channels_last", True))
     if channels_last and len(out_shape) == 4:
         model.to(memory_format=torch.channels_last)
     op = identity if operator is None else operator
