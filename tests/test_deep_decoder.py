@@ -248,30 +248,66 @@ def test_numpy_integer_sizes_are_accepted() -> None:
     assert tuple(DeepImagePrior(np.int64(32), channels=(4, 4), device=CPU)().shape) == (1, 1, 32, 32)
 
 
-def test_bf16_agrees_with_float32_on_a_denoising_fit() -> None:
-    """bfloat16 autocast against float32 on a chapter-6-sized fit (64x64, k = 32, d = 4).
+# --------------------------------------------------------------------------- other code paths
+# bfloat16 autocast and a GPU round differently from float32 on this CPU. A long Adam fit amplifies
+# any change of rounding: measured on a 2-core AVX512-BF16 CPU, the 64x64 fit below (k = 32, 300
+# steps) separates from its float32 twin by 0.1 dB within 1-6 iterations, and its best PSNR moves
+# by 0.12 dB (standard deviation) when only the rounding changes (ATEN_CPU_CAPABILITY=default,
+# ONEDNN_MAX_CPU_ISA=AVX2, OMP_NUM_THREADS=1), against 0.16 dB when the seed changes. So a single
+# fit of another code path is a fresh draw, and no threshold on one fit's numbers holds on every
+# CPU. What holds is statistical: averaged over seeds, the other code path fits like float32,
+# within the spread of float32 fits that differ only in the seed. The start, before any step,
+# compares the same weights and differs only by the rounding of one forward pass.
+DENOISE_SEEDS = range(4)
 
-    Adam at lr 0.01 makes the PSNR curve oscillate by about 1 dB from step to step, and
-    the two precisions follow different oscillations, so single iterates are not
-    comparable to 0.1 dB (this is why float32 is the default).  What a chapter reports
-    from a fit, the best PSNR, must agree to well below the 0.4 dB spread between
-    random initialisations (measured: 0.12 dB).  The means over the second half of the
-    curves differed by 0.38 dB in this run (different dips), so bfloat16 is opt-in.
-    """
+
+def _denoising_fits(precision: str, device: str) -> list:
     img = test_image("camera", 64)
     y = add_noise(img, 25 / 255, seed=0)
-    runs = {}
-    for prec in ("float32", "bfloat16"):
-        net = DeepDecoder(64, channels=32, depth=4, seed=0, device=CPU)
-        runs[prec] = fit(net, y, steps=300, reference=img, record_every=10, precision=prec, progress=False)
-    a, b = runs["float32"], runs["bfloat16"]
-    assert a.precision == "float32" and b.precision == "bfloat16"
-    assert abs(a.best_psnr - b.best_psnr) < 0.25
-    # the same start, and the curves themselves: iterate by iterate they differ by less than Adam's own
-    # step-to-step oscillation (median 0.5 dB, 90th percentile 1.5 dB in chapter 6; measured here: median
-    # 0.37 dB).  Not the 0.1 dB the engine would need to switch bfloat16 on by default.
-    assert a.psnr[0] == pytest.approx(b.psnr[0], abs=0.01)
-    assert float(np.median(np.abs(a.psnr - b.psnr))) < 0.5
+    return [fit(DeepDecoder(64, channels=32, depth=4, seed=s, device=device), y, steps=300, reference=img,
+                precision=precision, progress=False) for s in DENOISE_SEEDS]
+
+
+def _assert_fits_like_float32(ref: list, other: list, start_rtol: float, what: str, must_differ: bool) -> None:
+    """``other`` (same seeds as ``ref``, a float32 CPU run) fits like ``ref``: the same start up to
+    ``start_rtol`` (and not identical, with ``must_differ``), and best PSNRs and PSNR curves within
+    the seed-to-seed spread of ``ref``."""
+    from itertools import combinations
+
+    # 1. the loss before the first step: same weights, one forward pass in other arithmetic
+    start = [abs(b.loss[0] / a.loss[0] - 1) for a, b in zip(ref, other)]
+    # 2. the best PSNR (what a chapter reports), its mean deviation over the seeds (paired by seed)
+    best_ref = np.array([r.best_psnr for r in ref])
+    bias = abs(float(np.mean([b.best_psnr for b in other]) - best_ref.mean()))
+    spread = float(np.ptp(best_ref))
+    # 3. the curves iterate by iterate: median |dPSNR| against the twin of the same seed, averaged,
+    #    and the largest between two float32 fits that differ only in the seed
+    med = lambda p, q: float(np.median(np.abs(p - q)))  # noqa: E731
+    curve = float(np.mean([med(a.psnr, b.psnr) for a, b in zip(ref, other)]))
+    curve_seed = max(med(ref[i].psnr, ref[j].psnr) for i, j in combinations(range(len(ref)), 2))
+    print(f"{what}: start max {max(start):.2e} (< {start_rtol:.2e}); best-PSNR bias {bias:.3f} dB "
+          f"(<= seed range {spread:.3f}); curve median |dPSNR| {curve:.3f} dB (<= seed pairs' max {curve_seed:.3f})")
+    assert max(start) < start_rtol, (what, start)
+    if must_differ:
+        assert min(start) > 0, (what, start)  # the other arithmetic really ran
+    assert bias <= spread, (what, bias, spread)
+    assert curve <= curve_seed, (what, curve, curve_seed)
+
+
+def test_bf16_fits_like_float32_within_the_seed_spread() -> None:
+    """bfloat16 autocast against float32 on a chapter-6-sized fit (64x64, k = 32, d = 4, 300 steps).
+
+    A property that holds whether bfloat16 is emulated (AVX2) or native (AVX512-BF16, AMX): see the
+    note above. The start: bfloat16 keeps 8 significant bits (unit roundoff u = 2**-8); the loss at
+    t = 0 is a mean of squared residuals, whose relative error is at most 2 rms(output error) /
+    rms(residual), a few u per layer in the worst case: 8 u = 2**-5 (measured: about 0.5 u, the
+    rounding errors of 4096 pixels partly cancel). A bfloat16 that fitted 1 dB worse would fail
+    the best-PSNR and the curve checks; a run that silently stayed in float32 fails
+    ``res.precision`` and the start's lower bound.
+    """
+    f32, b16 = _denoising_fits("float32", CPU), _denoising_fits("bfloat16", CPU)
+    assert all(r.precision == "float32" for r in f32) and all(r.precision == "bfloat16" for r in b16)
+    _assert_fits_like_float32(f32, b16, start_rtol=2.0**-5, what="bfloat16", must_differ=True)
 
 
 def test_precision_default_and_auto(tiny) -> None:
@@ -283,17 +319,12 @@ def test_precision_default_and_auto(tiny) -> None:
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_cpu_and_gpu_agree(tiny) -> None:
-    img, y = tiny
-    out = {}
-    for dev in ("cpu", "cuda"):
-        net = DeepDecoder(32, channels=16, depth=2, seed=0, device=dev)
-        out[dev] = fit(net, y, steps=100, reference=img, precision="float32", progress=False)
-    # single late iterates oscillate by ~1 dB under Adam, so compare the start of the loss curve
-    # (reduction order differs between devices) and the best PSNR
-    a, b = out["cpu"], out["cuda"]
-    assert np.allclose(a.loss[:5], b.loss[:5], rtol=1e-2)
-    assert abs(a.best_psnr - b.best_psnr) < 0.25
+def test_cpu_and_gpu_fit_alike() -> None:
+    """The same fits on the GPU, in float32: another rounding (other reduction orders; cuDNN's
+    convolutions in TF32, 11 significant bits, u = 2**-11, where the GPU has it). The start agrees to
+    8 u = 2**-8 (float32 alone would give far less); the rest as for bfloat16 (see the note above)."""
+    cpu, gpu = _denoising_fits("float32", CPU), _denoising_fits("float32", "cuda")
+    _assert_fits_like_float32(cpu, gpu, start_rtol=2.0**-8, what="cuda", must_differ=False)
 
 
 # --------------------------------------------------------------------------- images and noise
