@@ -395,41 +395,87 @@ def test_tune_strength_and_bad_input() -> None:
 
 
 # --------------------------------------------------------------------------- the comparison table
-def test_denoising_comparison_table_and_reuse() -> None:
+def test_denoising_comparison_table_draws_and_rows() -> None:
     cfg = dict(size=16, depth=2, k_over=8, k_under=4, dip_channels=[4, 4], dip_skip=2, dip_input=4,
-               steps_over=40, steps_under=30, steps_dip=20, record_every=5)
+               steps_over=40, steps_under=30, steps_dip=20, record_every=5, draws=2)
     cases = [("camera", 0.1, "independent"), ("astronaut", 0.1, "shared")]
-    out = dd.denoising_comparison(cases, cfg, seed=3, workers=2)
-    assert out["labels"] == ["camera", "astronaut (shared)"]
-    # whether the discrepancy rule fired is reported; where it fired, "rule" is where it fired
+    out = dd.denoising_comparison(cases, cfg, seed=3, workers=2, tune_steps=30, snapshots=[0, 10])
+    labels = out["labels"]
+    assert labels == ["camera", "astronaut (shared)"]
+    # whether the discrepancy rule fired is reported per draw and case; where it fired, "rule" is where
     for net in ("DD-O", "DIP"):
         fired = out["rule_fired"][net]
-        assert fired.dtype == bool and fired.shape == (2,)
-        for i, lab in enumerate(out["labels"]):
-            r = out["fits"][lab, net]
-            assert fired[i] == (r.stopped_at is not None)
-            expect = r.stopped_at if fired[i] else r.lowest_loss_iteration
-            assert out["iterations"][f"{net} rule"][i] == expect
+        assert fired.dtype == bool and fired.shape == (2, 2)
+        for j in range(2):
+            for i, lab in enumerate(labels):
+                r = out["fits"][lab, net, j]
+                assert fired[j, i] == (r.stopped_at is not None)
+                expect = r.stopped_at if fired[j, i] else r.lowest_loss_iteration
+                assert out["iterations"][f"{net} rule"][j, i] == expect
     for m in dd.COMPARISON_METHODS:
-        assert out["psnr"][m].shape == (2,) and np.all(np.isfinite(out["psnr"][m]))
-    # the oracle is at least as good as the rule; the noisy PSNR is what add_noise gives
+        assert out["psnr"][m].shape == (2, 2) and out["seconds"][m].shape == (2, 2)
+        # BM3D on the luminance only where the noise is shared; every other row everywhere
+        ran = np.isfinite(out["psnr"][m])
+        assert ran.all() if m != "BM3D (luminance)" else (not ran[:, 0].any() and ran[:, 1].all())
+    # the oracle is at least as good as the rule (float32 PSNR during the fit vs float64 afterwards)
     for net in ("DD-O", "DIP"):
-        # (the oracle PSNR is computed in float32 during the fit, the rule's from the float64 image)
         assert np.all(out["psnr"][f"{net} (oracle)"] >= out["psnr"][f"{net} (rule)"] - 1e-4)
+    # the draws differ in the noise (seed + 1000 j + i) and in the networks (seed + j)
     clean = dd.test_image("camera", 16)
-    assert out["psnr"]["noisy"][0] == pytest.approx(dd.psnr(clean, dd.add_noise(clean, 0.1, seed=3)))
+    for j in range(2):
+        noisy = dd.add_noise(clean, 0.1, seed=3 + 1000 * j)
+        assert out["psnr"]["noisy"][j, 0] == pytest.approx(dd.psnr(clean, noisy))
+    assert out["psnr"]["noisy"][0, 0] != out["psnr"]["noisy"][1, 0]
+    # the fixed iteration is a recorded iteration of the tuning fit of each kind, within its steps,
+    # and the fixed-t row is the DD-O curve read there
+    assert set(out["fixed_iteration"]) == {"grey", "colour"}
+    for kind, t in out["fixed_iteration"].items():
+        tune = out["tuning"][kind]
+        assert t in set(tune.iterations.tolist()) and t <= 30
+        i = 0 if kind == "grey" else 1
+        r = out["fits"][labels[i], "DD-O", 0]
+        assert out["psnr"]["DD-O (fixed t)"][0, i] == pytest.approx(r.psnr[list(r.iterations).index(t)])
+    # snapshots are kept for the DD-O fits of the first draw only
+    assert sorted(out["fits"]["camera", "DD-O", 0].snapshots) == [0, 10]
+    assert not out["fits"]["camera", "DD-O", 1].snapshots
     # a colour case under the shared protocol has identical noise in every channel
     imgs = out["images"]["astronaut (shared)"]
     diff = imgs["noisy"] - imgs["clean"]
     unclipped = (imgs["noisy"] > 0).all(-1) & (imgs["noisy"] < 1).all(-1)
     assert np.allclose(diff[unclipped][:, 0], diff[unclipped][:, 1])
-    # given fits are reused, not recomputed
-    again = dd.denoising_comparison(cases[:1], cfg, seed=3, fits=out["fits"], workers=1)
-    assert again["fits"][("camera", "DD-O")] is out["fits"][("camera", "DD-O")]
     with pytest.raises(ValueError, match="config lacks"):
         dd.denoising_comparison(cases, {"size": 16})
     with pytest.raises(ValueError, match="at least one"):
         dd.denoising_comparison([], cfg)
+    with pytest.raises(ValueError, match="draws"):
+        dd.denoising_comparison(cases, dict(cfg, draws=0))
+
+
+def test_bm3d_on_the_luminance_for_shared_noise() -> None:
+    x = dd.test_image("astronaut", 64)
+    y = dd.add_noise(x, 25 / 255, seed=0, protocol="shared")
+    lum = dd.denoise("BM3D (luminance)", y, 25 / 255)
+    # the chrominance of the noisy image is kept: the estimate differs from y by a grey image
+    delta = lum - y
+    inside = (lum > 0).all(-1) & (lum < 1).all(-1)   # away from the final clipping
+    assert np.allclose(delta[inside][:, 0], delta[inside][:, 1]) and np.allclose(delta[inside][:, 0], delta[inside][:, 2])
+    # correctly specified, it beats colour BM3D (which assumes independent noise) by far here
+    assert dd.psnr(x, lum) > dd.psnr(x, dd.denoise("BM3D", y, 25 / 255)) + 1.0
+    with pytest.raises(ValueError, match="colour images"):
+        dd.denoise("BM3D (luminance)", dd.test_image("camera", 32), 0.1)
+
+
+def test_dip_is_fitted_in_its_preferred_memory_layout() -> None:
+    # dd.fit keeps the DIP in NCHW (its 3x3 convolutions with few channels ran faster there) and
+    # stores the deep decoder channels_last, unless told otherwise
+    img = dd.test_image("camera", 32)
+    dip = DeepImagePrior(32, channels=(4, 4), seed=0, device=CPU)
+    fit(dip, img, steps=2, progress=False)
+    w = next(m.weight for m in dip.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1))
+    assert w.is_contiguous() and not w.is_contiguous(memory_format=torch.channels_last)
+    net = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
+    fit(net, img, steps=2, progress=False)
+    assert net.input.is_contiguous(memory_format=torch.channels_last) and not net.input.is_contiguous()
 
 
 def test_fit_many_matches_in_process_single_thread_fits() -> None:
