@@ -168,7 +168,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "size": 64, "depth": 4, "k_over": 64, "k_under": 16, "k_sweep": [8, 16, 32, 64],
             "dip_channels": [16, 16, 16, 16], "dip_skip": 4, "dip_input": 16, "draws": 3,
             "fig1_size": 32, "fig1_depth": 3, "fig1_k": 64,
-            "steps_fig1": 400, "steps_image": 300, "steps_noise": 1200, "steps_noise_dip": 900, "steps_dip": 500,
+            "steps_fig1": 400, "steps_image": 300, "steps_noise": 1200, "steps_noise_dip": 900, "steps_dip": 400,
             "steps_over": 800, "steps_under": 800, "steps_sweep": 800,
             "record_every": 5,
         },

@@ -184,7 +184,7 @@ def denoising_comparison(
     seed: int = 0,
     tune_sigma: float = 25 / 255,
     tune_window: int = 11,
-    tune_steps: int = 500,
+    tune_steps: int = 400,
     snapshots: Sequence[int] = (),
     device: Any = "cpu",
     workers: int | None = None,
@@ -224,7 +224,7 @@ def denoising_comparison(
         The fixed iteration maximises the tuning fit's PSNR curve averaged over this many
         recorded iterates (a moving average): Adam's step-to-step oscillation of the PSNR
         would otherwise pick one lucky iterate.
-    tune_steps : int, default 500
+    tune_steps : int, default 400
         Iterations of the tuning fits (at most ``steps_over``); the tuned iteration lies
         among them.
     snapshots : sequence of int, optional
