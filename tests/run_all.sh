@@ -5,8 +5,8 @@
 #   2. unit tests of dd_lib and static notebook tests (tests/, except the rendered-book tests)
 #   3. nbval over every notebook in the TOC (--nbval-lax: only cells tagged
 #      nbval-check-output have their outputs compared)
-#   3b. (off unless PERTURB_IN_TESTS is set) one perturbation of tests/perturbed.sh on the
-#      chapters with long fits
+#   3b. one perturbation of tests/perturbed.sh (default: one thread) on the chapters with long
+#      fits (PERTURB_IN_TESTS=none skips it)
 #   4. the book build FROM SCRATCH (_build/ and its execution cache deleted first, so a
 #      cross-reference cannot resolve only from a cache), Sphinx warnings as errors,
 #      failing on any cell error
@@ -40,15 +40,18 @@ stamp "notebook validation (nbval)"
 mapfile -t NOTEBOOKS < <("$VENV/bin/python" -c "import sys; sys.path.insert(0, 'book/tools'); import nbtools; print('\n'.join(str(p.relative_to(nbtools.ROOT)) for p in nbtools.toc_notebooks()))")
 "$VENV/bin/python" -m pytest -q --nbval-lax --nbval-current-env "${NOTEBOOKS[@]}"
 
-# Prepared, not yet part of the default command: the perturbation check (tests/perturbed.sh,
-# CONTRIBUTING.md "Checked outputs are the same on every machine") under ONE perturbation, on
-# the chapters with long fits only. Enable with PERTURB_IN_TESTS=threads (or aten, onednn).
-# Why so limited: the whole test command has a 20-minute budget, and every perturbation re-runs
-# every chosen notebook (chapters 1-5 and the introduction alone take about 2.5 minutes per
-# perturbation); chapters 1-5 and the introduction were measured unaffected (every checked cell
-# identical under all three perturbations), while the long Adam/SGD fits of chapters 6-7 are
-# what changed rounding moves. Add later fit chapters to PERTURB_NOTEBOOKS.
-if [ -n "${PERTURB_IN_TESTS:-}" ]; then
+# The perturbation check (tests/perturbed.sh, CONTRIBUTING.md "Checked outputs are the same on
+# every machine") under ONE perturbation, on the chapters with long fits only: by default
+# PERTURB_IN_TESTS=threads (one thread, the cheapest: 162 s for chapters 6-7, measured); set it
+# to aten or onednn for another, or to "none" to skip. Why so limited: the whole test command has
+# a 20-minute budget (12.3 minutes without this step, from a fresh clone, measured 2026-12-04),
+# and every perturbation re-runs every chosen notebook; chapters 1-5 and the introduction were
+# measured unaffected (every checked cell identical under all three perturbations), while the long
+# Adam/SGD fits of chapters 6-7 are what changed rounding moves. The full check (all notebooks,
+# all three perturbations, about 16 minutes) is `bash tests/perturbed.sh`. Add later fit chapters
+# to PERTURB_NOTEBOOKS.
+PERTURB_IN_TESTS=${PERTURB_IN_TESTS:-threads}
+if [ "$PERTURB_IN_TESTS" != "none" ]; then
   read -r -a PERTURB_NB <<< "${PERTURB_NOTEBOOKS:-$(echo chapters/06_*.ipynb chapters/07_*.ipynb)}"
   stamp "perturbation check ($PERTURB_IN_TESTS) on ${PERTURB_NB[*]}"
   PERTURB="$PERTURB_IN_TESTS" VENV="$VENV" bash tests/perturbed.sh "${PERTURB_NB[@]}"
