@@ -57,11 +57,19 @@ def sync(device: torch.device) -> None:
 
 
 def make_net(cfg: dict, device: torch.device) -> dd.DeepDecoder:
-    return dd.DeepDecoder(cfg["size"], channels=cfg["k"], depth=cfg["d"], out_channels=cfg["c"],
-                          seed=SEED, device=device)
+    return dd.DeepDecoder(
+        cfg["size"],
+        channels=cfg["k"],
+        depth=cfg["d"],
+        out_channels=cfg["c"],
+        seed=SEED,
+        device=device,
+    )
 
 
-def plain_loop(net: torch.nn.Module, y: torch.Tensor, ref: torch.Tensor, steps: int) -> list[float]:
+def plain_loop(
+    net: torch.nn.Module, y: torch.Tensor, ref: torch.Tensor, steps: int
+) -> list[float]:
     """The authors' loop: Adam(lr=0.01), MSELoss, loss and MSE to the clean image read every step."""
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
     mse = torch.nn.MSELoss()
@@ -81,12 +89,16 @@ def time_fit(cfg: dict, device: torch.device, y, ref, steps: int, precision: str
     net = make_net(cfg, device)
     sync(device)
     t0 = time.perf_counter()
-    res = dd.fit(net, y, steps=steps, reference=ref, progress=False, precision=precision)
+    res = dd.fit(
+        net, y, steps=steps, reference=ref, progress=False, precision=precision
+    )
     sync(device)
     return time.perf_counter() - t0, res
 
 
-def time_plain(cfg: dict, device: torch.device, y_t, ref_t, steps: int, channels_last: bool = False):
+def time_plain(
+    cfg: dict, device: torch.device, y_t, ref_t, steps: int, channels_last: bool = False
+):
     net = make_net(cfg, device)
     if channels_last:  # only for the agreement check: the timed plain loop stays NCHW
         net.to(memory_format=torch.channels_last)
@@ -108,10 +120,15 @@ def run_config(cfg: dict, device: torch.device, steps: int, bf16_native: bool) -
     time_fit(cfg, device, y, img, WARMUP, "bfloat16")
 
     # agreement over the first steps (same seed and architecture)
-    fit_loss = np.asarray(dd.fit(make_net(cfg, device), y, steps=AGREE_STEPS, reference=img,
-                                 progress=False).loss[:AGREE_STEPS])
+    fit_loss = np.asarray(
+        dd.fit(
+            make_net(cfg, device), y, steps=AGREE_STEPS, reference=img, progress=False
+        ).loss[:AGREE_STEPS]
+    )
     nchw = np.asarray(time_plain(cfg, device, y_t, ref_t, AGREE_STEPS)[1])
-    cl = np.asarray(time_plain(cfg, device, y_t, ref_t, AGREE_STEPS, channels_last=True)[1])
+    cl = np.asarray(
+        time_plain(cfg, device, y_t, ref_t, AGREE_STEPS, channels_last=True)[1]
+    )
     rel_nchw = np.abs(fit_loss - nchw) / np.abs(nchw)
 
     # timing: two alternating rounds of half the steps each; each method's faster round
@@ -122,7 +139,9 @@ def run_config(cfg: dict, device: torch.device, steps: int, bf16_native: bool) -
     for n, nb in zip(rounds(steps), rounds(bf16_steps)):
         ips["plain"] = max(ips["plain"], n / time_plain(cfg, device, y_t, ref_t, n)[0])
         ips["fit"] = max(ips["fit"], n / time_fit(cfg, device, y, img, n, "float32")[0])
-        ips["bf16"] = max(ips["bf16"], nb / time_fit(cfg, device, y, img, nb, "bfloat16")[0])
+        ips["bf16"] = max(
+            ips["bf16"], nb / time_fit(cfg, device, y, img, nb, "bfloat16")[0]
+        )
     return {
         "ips": ips,
         "bf16_steps": bf16_steps,
@@ -134,27 +153,57 @@ def run_config(cfg: dict, device: torch.device, steps: int, bf16_native: bool) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=None,
-                        help="timed steps per configuration (default: 200 at 128^2, 100 at 256^2, 50 at 512^2)")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256],
-                        help="grey image sizes with k = 64, d = 4 (default: 128 256)")
-    parser.add_argument("--device", choices=["cpu", "cuda"], default=None,
-                        help="default: dd_lib.get_device() (CUDA if available)")
-    parser.add_argument("--paper", action="store_true",
-                        help="also time paper scale: 512^2 colour, k = 512, d = 5 (meant for a GPU)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="timed steps per configuration (default: 200 at 128^2, 100 at 256^2, 50 at 512^2)",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[128, 256],
+        help="grey image sizes with k = 64, d = 4 (default: 128 256)",
+    )
+    parser.add_argument(
+        "--device",
+        choices=["cpu", "cuda"],
+        default=None,
+        help="default: dd_lib.get_device() (CUDA if available)",
+    )
+    parser.add_argument(
+        "--paper",
+        action="store_true",
+        help="also time paper scale: 512^2 colour, k = 512, d = 5 (meant for a GPU)",
+    )
     args = parser.parse_args(argv)
     if args.steps is not None and args.steps < 1:
         parser.error("--steps must be at least 1")
     for s in args.sizes:
         if s < 16 or s % 16:
-            parser.error(f"--sizes: each size must be a multiple of 16 (= 2**4), got {s}")
+            parser.error(
+                f"--sizes: each size must be a multiple of 16 (= 2**4), got {s}"
+            )
     device = torch.device(args.device) if args.device else dd.get_device()
     if device.type == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda requested but CUDA is not available")
 
-    configs = [dict(name=f"{s}^2 grey k=64 d=4", image="camera", size=s, k=64, d=4, c=1) for s in args.sizes]
+    configs = [
+        dict(name=f"{s}^2 grey k=64 d=4", image="camera", size=s, k=64, d=4, c=1)
+        for s in args.sizes
+    ]
     if args.paper:
-        configs.append(dict(name="512^2 colour k=512 d=5", image="astronaut", size=512, k=512, d=5, c=3))
+        configs.append(
+            dict(
+                name="512^2 colour k=512 d=5",
+                image="astronaut",
+                size=512,
+                k=512,
+                d=5,
+                c=3,
+            )
+        )
 
     torch.manual_seed(SEED)
     if device.type == "cuda":
@@ -163,15 +212,21 @@ def main(argv: list[str] | None = None) -> int:
         where = f"CPU, {torch.get_num_threads()} threads, capability {torch.backends.cpu.get_cpu_capability()}"
     print(f"torch {torch.__version__} on {device.type} ({where})")
     native = dd.bf16_supported(device)
-    print(f"bfloat16 native on this device (dd.bf16_supported): {native}"
-          + ("" if native else "  -> emulated: bf16 timed over a quarter of the steps"))
+    print(
+        f"bfloat16 native on this device (dd.bf16_supported): {native}"
+        + ("" if native else "  -> emulated: bf16 timed over a quarter of the steps")
+    )
     if hasattr(os, "getloadavg"):
         print(f"load average before the run (1 min): {os.getloadavg()[0]:.2f}")
-    print(f"warm-up {WARMUP} steps each; timed in 2 alternating rounds of half the steps, "
-          f"faster round reported\n")
+    print(
+        f"warm-up {WARMUP} steps each; timed in 2 alternating rounds of half the steps, "
+        f"faster round reported\n"
+    )
 
-    header = (f"{'configuration':<24}{'steps':>6}{'plain it/s':>12}{'fit it/s':>10}{'fit/plain':>11}"
-              f"{'bf16 steps':>12}{'bf16 it/s':>11}{'bf16/plain':>12}")
+    header = (
+        f"{'configuration':<24}{'steps':>6}{'plain it/s':>12}{'fit it/s':>10}{'fit/plain':>11}"
+        f"{'bf16 steps':>12}{'bf16 it/s':>11}{'bf16/plain':>12}"
+    )
     print(header)
     print("-" * len(header))
     checks = []
@@ -179,10 +234,12 @@ def main(argv: list[str] | None = None) -> int:
         steps = args.steps or DEFAULT_STEPS[cfg["size"]]
         r = run_config(cfg, device, steps, native)
         ips = r["ips"]
-        print(f"{cfg['name']:<24}{steps:>6}{ips['plain']:>12.2f}{ips['fit']:>10.2f}"
-              f"{ips['fit'] / ips['plain']:>10.2f}x{r['bf16_steps']:>12}{ips['bf16']:>11.2f}"
-              f"{ips['bf16'] / ips['plain']:>11.2f}x",
-              flush=True)
+        print(
+            f"{cfg['name']:<24}{steps:>6}{ips['plain']:>12.2f}{ips['fit']:>10.2f}"
+            f"{ips['fit'] / ips['plain']:>10.2f}x{r['bf16_steps']:>12}{ips['bf16']:>11.2f}"
+            f"{ips['bf16'] / ips['plain']:>11.2f}x",
+            flush=True,
+        )
         checks.append((cfg["name"], r))
 
     # Agreement.  Step 0 is one forward pass: NCHW and channels_last differ by float32 rounding.
@@ -190,16 +247,23 @@ def main(argv: list[str] | None = None) -> int:
     # pass), and Adam's first steps move every weight by about lr whatever the gradient's size,
     # so after a few steps the losses differ by up to ~1e-3: the tolerance is 1e-2.  The plain
     # loop run in channels_last must give fit's losses to float32 rounding (same operations).
-    print(f"\nagreement of the loss, fit vs plain loop, first {AGREE_STEPS} steps (relative difference):")
-    print(f"{'configuration':<24}{'step 0 vs NCHW':>16}{'max vs NCHW':>14}{'max vs plain in channels_last':>31}")
+    print(
+        f"\nagreement of the loss, fit vs plain loop, first {AGREE_STEPS} steps (relative difference):"
+    )
+    print(
+        f"{'configuration':<24}{'step 0 vs NCHW':>16}{'max vs NCHW':>14}{'max vs plain in channels_last':>31}"
+    )
     ok = True
     for name, r in checks:
         good = r["rel0"] < 1e-5 and r["rel_max"] < 1e-2 and r["rel_cl"] < 1e-6
         ok &= good
         print(f"{name:<24}{r['rel0']:>16.1e}{r['rel_max']:>14.1e}{r['rel_cl']:>31.1e}")
-    print("same loss within float32 tolerance (step 0 < 1e-5, steps 1-4 < 1e-2, channels_last plain "
-          f"loop < 1e-6): {'yes' if ok else 'NO'}")
+    print(
+        "same loss within float32 tolerance (step 0 < 1e-5, steps 1-4 < 1e-2, channels_last plain "
+        f"loop < 1e-6): {'yes' if ok else 'NO'}"
+    )
     return 0 if ok else 1
+
 
 if __name__ == "__main__":
     sys.exit(main())

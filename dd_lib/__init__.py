@@ -27,7 +27,9 @@ sections of the docstrings are doctests (``tests/test_doctests.py``); they
 assume ``import numpy as np`` and the public names of this package.
 """
 
-__version__ = "0.1.0"  # the one place; pyproject.toml reads it (setuptools dynamic version)
+__version__ = (
+    "0.1.0"  # the one place; pyproject.toml reads it (setuptools dynamic version)
+)
 
 # --- configuration, metrics, figures, sliders ---------------------------------
 from .config import SIZES, get_device, scale, seed_everything, sizes
@@ -76,7 +78,15 @@ from .sketching import sketching_trials, stack_tables
 # --- chapter 6: the deep decoder, the deep image prior, fitting, baselines ------
 from .deep_decoder import DeepDecoder, deep_decoder_parameter_count
 from .dip import DeepImagePrior
-from .fitting import FitJob, FitResult, bf16_supported, discrepancy_stop, fit, fit_many, identity
+from .fitting import (
+    FitJob,
+    FitResult,
+    bf16_supported,
+    discrepancy_stop,
+    fit,
+    fit_many,
+    identity,
+)
 from .operators import GaussianMeasurement, PixelMask
 from .images import TEST_IMAGES, add_noise, test_image, to_image, to_tensor
 from .denoisers import (
@@ -98,7 +108,13 @@ from .jacobian import (
     subspace_overlap,
     trig_alignment,
 )
-from .architectures import ARCHITECTURES, ConvGenerator, architecture_parameter_count, channels_for_factor, fit_architectures
+from .architectures import (
+    ARCHITECTURES,
+    ConvGenerator,
+    architecture_parameter_count,
+    channels_for_factor,
+    fit_architectures,
+)
 
 __all__ = [
     # configuration, metrics, figures, sliders

@@ -66,8 +66,13 @@ def check_size(size: Any, name: str, ndim: int) -> tuple[int, ...]:
             sides = tuple(size)
         except TypeError:
             sides = ()
-    if len(sides) != ndim or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sides):
-        raise ValueError(f"{name} must be a positive int or a tuple of {ndim} positive ints, got {size!r}")
+    if len(sides) != ndim or any(
+        isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1
+        for s in sides
+    ):
+        raise ValueError(
+            f"{name} must be a positive int or a tuple of {ndim} positive ints, got {size!r}"
+        )
     return tuple(int(s) for s in sides)
 
 
@@ -92,7 +97,10 @@ def check_nonnegative(x: Any, name: str) -> float:
 
 
 def check_spectrum(
-    sigma: Any, W: Any | None = None, *, what: str = "singular values / dual-kernel weights"
+    sigma: Any,
+    W: Any | None = None,
+    *,
+    what: str = "singular values / dual-kernel weights",
 ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
     """Validate non-negative weights ``sigma`` (1-D) and, if given, an orthonormal ``n x n`` basis ``W``."""
     sigma = as_real_array(sigma, "sigma", ndim=1)
@@ -103,9 +111,13 @@ def check_spectrum(
         return sigma, None
     W = as_real_array(W, "W", ndim=2)
     if W.shape != (n, n):
-        raise ValueError(f"W must be a square n x n matrix with n = len(sigma) = {n}, got shape {W.shape}")
+        raise ValueError(
+            f"W must be a square n x n matrix with n = len(sigma) = {n}, got shape {W.shape}"
+        )
     if not np.allclose(W.T @ W, np.eye(n), atol=1e-8):
-        raise ValueError("W must have orthonormal columns (W.T @ W = I), e.g. dd.trig_basis(n)")
+        raise ValueError(
+            "W must have orthonormal columns (W.T @ W = I), e.g. dd.trig_basis(n)"
+        )
     return sigma, W
 
 

@@ -66,12 +66,19 @@ ARCHITECTURES: dict[str, tuple[str, bool, int | None]] = {
 
 def _check_arch(architecture: Any) -> str:
     if architecture not in ARCHITECTURES:
-        raise ValueError(f"architecture must be one of {list(ARCHITECTURES)}, got {architecture!r}")
+        raise ValueError(
+            f"architecture must be one of {list(ARCHITECTURES)}, got {architecture!r}"
+        )
     return architecture
 
 
 def architecture_parameter_count(
-    architecture: str, channels: int, depth: int, out_channels: int = 1, *, ndim: int = 2,
+    architecture: str,
+    channels: int,
+    depth: int,
+    out_channels: int = 1,
+    *,
+    ndim: int = 2,
     fixed_output: bool = False,
 ) -> int:
     """Trainable parameters of :class:`ConvGenerator`.
@@ -107,7 +114,9 @@ def architecture_parameter_count(
 
     Examples
     --------
-    >>> architecture_parameter_count("i", 64, 4, ndim=1, fixed_output=True)  # Figure 7: 4 x 64^2 + BN
+    >>> architecture_parameter_count(
+    ...     "i", 64, 4, ndim=1, fixed_output=True
+    ... )  # Figure 7: 4 x 64^2 + BN
     16896
     >>> architecture_parameter_count("iii", 8, 2)
     1192
@@ -123,8 +132,13 @@ def architecture_parameter_count(
 
 
 def channels_for_factor(
-    architecture: str, factor: float, out_size: int | tuple[int, ...], depth: int, out_channels: int = 1,
-    *, ndim: int = 2,
+    architecture: str,
+    factor: float,
+    out_size: int | tuple[int, ...],
+    depth: int,
+    out_channels: int = 1,
+    *,
+    ndim: int = 2,
 ) -> tuple[int, float]:
     """Channels ``k`` whose over-parameterisation factor (parameters / output size) is closest to ``factor``.
 
@@ -162,11 +176,18 @@ def channels_for_factor(
     factor = check_positive(factor, "factor")
     if ndim not in (1, 2):
         raise ValueError(f"ndim must be 1 or 2, got {ndim!r}")
-    n_out = math.prod(check_size(out_size, "out_size", ndim)) * check_int(out_channels, "out_channels", 1)
+    n_out = math.prod(check_size(out_size, "out_size", ndim)) * check_int(
+        out_channels, "out_channels", 1
+    )
     best: tuple[float, int, float] | None = None
     k = 1
     while True:
-        f = architecture_parameter_count(architecture, k, depth, out_channels, ndim=ndim) / n_out
+        f = (
+            architecture_parameter_count(
+                architecture, k, depth, out_channels, ndim=ndim
+            )
+            / n_out
+        )
         err = abs(math.log(f / factor))
         if best is None or err < best[0]:
             best = (err, k, f)
@@ -183,7 +204,9 @@ class _FixedInterpolation(nn.Module):
         super().__init__()
         u = torch.tensor([1.0, 3.0, 3.0, 1.0]) / 8.0
         kernel = u if ndim == 1 else torch.outer(u, u)
-        self.register_buffer("kernel", kernel.expand(channels, 1, *kernel.shape).clone())
+        self.register_buffer(
+            "kernel", kernel.expand(channels, 1, *kernel.shape).clone()
+        )
         self.ndim, self.channels = ndim, channels
         # a 4-tap kernel is centred between two samples: alternate the padding so the
         # half-sample shifts of consecutive layers cancel
@@ -232,12 +255,18 @@ class ConvGenerator(nn.Module):
 
     Examples
     --------
-    >>> net = ConvGenerator(512, channels=64, depth=4, ndim=1, fixed_output=True, seed=0, device="cpu")
+    >>> net = ConvGenerator(
+    ...     512, channels=64, depth=4, ndim=1, fixed_output=True, seed=0, device="cpu"
+    ... )
     >>> tuple(net().shape), [tuple(w.shape) for w in net.mixing_weights()][:1]
     ((1, 1, 512), [(64, 64, 1)])
-    >>> net.num_parameters() == architecture_parameter_count("i", 64, 4, ndim=1, fixed_output=True)
+    >>> net.num_parameters() == architecture_parameter_count(
+    ...     "i", 64, 4, ndim=1, fixed_output=True
+    ... )
     True
-    >>> ConvGenerator(16, channels=4, depth=2, architecture="iv", seed=0, device="cpu")().shape
+    >>> ConvGenerator(
+    ...     16, channels=4, depth=2, architecture="iv", seed=0, device="cpu"
+    ... )().shape
     torch.Size([1, 1, 16, 16])
     >>> a = ConvGenerator(16, 4, 2, seed=0, device="cpu")()
     >>> b = ConvGenerator(16, 4, 2, output_scale=0.01, seed=0, device="cpu")()
@@ -275,7 +304,9 @@ class ConvGenerator(nn.Module):
                 f"2**depth = {2**d}"
             )
         if not upsamples and arch == "ii" and any(s < 3 for s in size):
-            raise ValueError(f"out_size {size} is too small for the 4-tap interpolation kernel (sides >= 3)")
+            raise ValueError(
+                f"out_size {size} is too small for the 4-tap interpolation kernel (sides >= 3)"
+            )
         self.architecture, self.channels, self.depth, self.ndim = arch, k, d, ndim
         self.out_size = size
         conv = nn.Conv1d if ndim == 1 else nn.Conv2d
@@ -293,11 +324,19 @@ class ConvGenerator(nn.Module):
             layers: list[nn.Module] = []
             for i in range(d):
                 if arch == "i":
-                    layers += [nn.Upsample(scale_factor=2, mode=mode, align_corners=False), conv(k, k, 1, bias=False)]
+                    layers += [
+                        nn.Upsample(scale_factor=2, mode=mode, align_corners=False),
+                        conv(k, k, 1, bias=False),
+                    ]
                 elif arch == "ii":
-                    layers += [conv(k, k, 1, bias=False), _FixedInterpolation(k, ndim, i)]
+                    layers += [
+                        conv(k, k, 1, bias=False),
+                        _FixedInterpolation(k, ndim, i),
+                    ]
                 elif arch == "iii":
-                    layers += [conv(k, k, 3, padding=1, padding_mode=pad_mode, bias=False)]
+                    layers += [
+                        conv(k, k, 3, padding=1, padding_mode=pad_mode, bias=False)
+                    ]
                 else:
                     layers += [deconv(k, k, 4, stride=2, padding=1, bias=False)]
                 layers += [nn.ReLU(), norm(k, affine=True, track_running_stats=False)]
@@ -306,7 +345,9 @@ class ConvGenerator(nn.Module):
                 signs = torch.ones(k)
                 signs[1::2] = -1.0
                 with torch.no_grad():
-                    out.weight.copy_((signs / math.sqrt(k)).expand(c, k).reshape(out.weight.shape))
+                    out.weight.copy_(
+                        (signs / math.sqrt(k)).expand(c, k).reshape(out.weight.shape)
+                    )
                 out.weight.requires_grad_(False)
             if output_scale != 1.0:
                 with torch.no_grad():
@@ -325,7 +366,13 @@ class ConvGenerator(nn.Module):
 
     def mixing_weights(self) -> list[nn.Parameter]:
         """The weights of the ``d`` hidden layers (mixing matrices or kernels), in order."""
-        return [m.weight for m in self.net[:-1] if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d))]
+        return [
+            m.weight
+            for m in self.net[:-1]
+            if isinstance(
+                m, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)
+            )
+        ]
 
     def mixing_weight_names(self) -> list[str]:
         """Names (as in ``named_parameters``) of :meth:`mixing_weights`."""
@@ -400,10 +447,24 @@ def fit_architectures(
     Examples
     --------
     >>> x = test_image("phantom", 16)
-    >>> tab = fit_architectures({"img": x}, ["i"], [1.0], depth=2, steps=10, record_every=5)
-    >>> tab["rel_loss"].shape, tab["channels"].tolist(), bool(tab["rel_loss"][0, -1] < tab["rel_loss"][0, 0])
+    >>> tab = fit_architectures(
+    ...     {"img": x}, ["i"], [1.0], depth=2, steps=10, record_every=5
+    ... )
+    >>> (
+    ...     tab["rel_loss"].shape,
+    ...     tab["channels"].tolist(),
+    ...     bool(tab["rel_loss"][0, -1] < tab["rel_loss"][0, 0]),
+    ... )
     ((1, 3), [10], True)
-    >>> tab = fit_architectures({"img": x}, ["i"], [1.0], depth=2, steps=2, channels={"i": [4]}, output_scale=0.01)
+    >>> tab = fit_architectures(
+    ...     {"img": x},
+    ...     ["i"],
+    ...     [1.0],
+    ...     depth=2,
+    ...     steps=2,
+    ...     channels={"i": [4]},
+    ...     output_scale=0.01,
+    ... )
     >>> tab["channels"].tolist(), round(float(tab["realised"][0]), 3)
     ([4], 0.203)
     """
@@ -414,14 +475,29 @@ def fit_architectures(
     imgs = {name: np.asarray(y, dtype=np.float64) for name, y in targets.items()}
     shapes = {y.shape for y in imgs.values()}
     if len(shapes) != 1 or len(next(iter(shapes))) != 2:
-        raise ValueError(f"targets must be grey images (H, W) of one shape, got shapes {sorted(shapes)}")
+        raise ValueError(
+            f"targets must be grey images (H, W) of one shape, got shapes {sorted(shapes)}"
+        )
     size = next(iter(shapes))
     if channels is not None:
         for arch in architectures:
             if arch not in channels or len(channels[arch]) != len(factors):
-                raise ValueError(f"channels must give one count per factor ({len(factors)}) for every architecture; "
-                                 f"got {dict(channels)!r}")
-    rows: dict[str, list[Any]] = {k: [] for k in ("architecture", "factor", "realised", "channels", "target", "rel_loss", "wall")}
+                raise ValueError(
+                    f"channels must give one count per factor ({len(factors)}) for every architecture; "
+                    f"got {dict(channels)!r}"
+                )
+    rows: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "architecture",
+            "factor",
+            "realised",
+            "channels",
+            "target",
+            "rel_loss",
+            "wall",
+        )
+    }
     wd: list[Any] = []
     iterations = None
     for arch in architectures:
@@ -431,11 +507,29 @@ def fit_architectures(
                 k, realised = channels_for_factor(arch, factor, size, depth)
             else:
                 k = check_int(channels[arch][j], "channels", 1)
-                realised = architecture_parameter_count(arch, k, depth) / math.prod(size)
+                realised = architecture_parameter_count(arch, k, depth) / math.prod(
+                    size
+                )
             for name, y in imgs.items():
-                net = ConvGenerator(size, k, depth, arch, output_scale=output_scale, seed=seed, device="cpu")
-                res = fit(net, y, steps=steps, optimizer=optimizer, lr=lr, record_every=record_every,
-                          track_weights=track_weights, progress=False)
+                net = ConvGenerator(
+                    size,
+                    k,
+                    depth,
+                    arch,
+                    output_scale=output_scale,
+                    seed=seed,
+                    device="cpu",
+                )
+                res = fit(
+                    net,
+                    y,
+                    steps=steps,
+                    optimizer=optimizer,
+                    lr=lr,
+                    record_every=record_every,
+                    track_weights=track_weights,
+                    progress=False,
+                )
                 iterations = res.iterations
                 rows["architecture"].append(arch)
                 rows["factor"].append(float(factor))

@@ -50,7 +50,9 @@ def claim(statement: str, holds: bool) -> None:
     if not isinstance(statement, str) or not statement.strip():
         raise ValueError(f"statement must be a non-empty string, got {statement!r}")
     if type(holds).__name__ not in ("bool", "bool_"):
-        raise ValueError(f"holds must be a boolean (the claim's verdict), got {type(holds).__name__}")
+        raise ValueError(
+            f"holds must be a boolean (the claim's verdict), got {type(holds).__name__}"
+        )
     if not holds:
         raise AssertionError(f"claim does not hold: {statement}")
     print(f"claim holds: {statement}")

@@ -110,7 +110,9 @@ class DeepDecoder(nn.Module):
 
     Examples
     --------
-    >>> net = DeepDecoder(64, channels=16, depth=3, out_channels=3, seed=0, device="cpu")
+    >>> net = DeepDecoder(
+    ...     64, channels=16, depth=3, out_channels=3, seed=0, device="cpu"
+    ... )
     >>> tuple(net().shape), tuple(net.input.shape)
     ((1, 3, 64, 64), (1, 16, 8, 8))
     >>> net.num_parameters() == deep_decoder_parameter_count(16, 3, 3)
@@ -144,12 +146,15 @@ class DeepDecoder(nn.Module):
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         in_size = tuple(s // 2**d for s in self.out_size)
         net_input = 0.1 * torch.rand((1, k, *in_size), generator=gen)
+
         def build() -> nn.Sequential:
             layers: list[nn.Module] = []
             for i in range(d + 1):
                 layers.append(conv(k, k, kernel_size=1, bias=False))
                 if i < d:
-                    layers.append(nn.Upsample(scale_factor=2, mode=mode, align_corners=False))
+                    layers.append(
+                        nn.Upsample(scale_factor=2, mode=mode, align_corners=False)
+                    )
                 layers.append(nn.ReLU())
                 # channel normalisation: batch statistics of this one image, always
                 layers.append(norm(k, affine=True, track_running_stats=False))

@@ -36,13 +36,25 @@ from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, denoise_
 from ._checks import as_real_array, check_int, check_positive
 from .metrics import psnr
 
-__all__ = ["CLASSICAL_DENOISERS", "SHARED_NOISE_DENOISERS", "COMPARISON_METHODS", "denoise", "tune_strength", "denoising_comparison"]
+__all__ = [
+    "CLASSICAL_DENOISERS",
+    "SHARED_NOISE_DENOISERS",
+    "COMPARISON_METHODS",
+    "denoise",
+    "tune_strength",
+    "denoising_comparison",
+]
 
 Array = NDArray[np.float64]
 
 #: The classical denoisers of the comparison and the default strength of each
 #: (a multiple of sigma; BM3D takes sigma itself and has no free parameter here).
-CLASSICAL_DENOISERS: dict[str, float] = {"BM3D": 1.0, "TV": 1.0, "NL-means": 0.8, "wavelet": 1.0}
+CLASSICAL_DENOISERS: dict[str, float] = {
+    "BM3D": 1.0,
+    "TV": 1.0,
+    "NL-means": 0.8,
+    "wavelet": 1.0,
+}
 #: Denoisers for colour images whose noise is the same in every channel (``add_noise``'s
 #: ``protocol="shared"``); same strength convention.
 SHARED_NOISE_DENOISERS: dict[str, float] = {"BM3D (luminance)": 1.0}
@@ -52,7 +64,9 @@ def _channel_axis(img: Array) -> int | None:
     return -1 if img.ndim == 3 else None
 
 
-def denoise(method: str, noisy: Any, sigma: float, strength: float | None = None) -> Array:
+def denoise(
+    method: str, noisy: Any, sigma: float, strength: float | None = None
+) -> Array:
     """Denoise an image with a classical method, given the noise level.
 
     Taught in chapter 6.
@@ -93,34 +107,60 @@ def denoise(method: str, noisy: Any, sigma: float, strength: float | None = None
     if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] != 3):
         raise ValueError(f"noisy must be (H, W) or (H, W, 3), got shape {img.shape}")
     if method in SHARED_NOISE_DENOISERS and img.ndim != 3:
-        raise ValueError(f"{method!r} is for colour images (H, W, 3) with shared noise, got shape {img.shape}")
+        raise ValueError(
+            f"{method!r} is for colour images (H, W, 3) with shared noise, got shape {img.shape}"
+        )
     sigma = check_positive(sigma, "sigma")
     s = known[method] if strength is None else check_positive(strength, "strength")
     ch = _channel_axis(img)
     if method == "BM3D (luminance)":
         import bm3d
 
-        lum = img.sum(axis=-1) / np.sqrt(3.0)  # orthonormal luminance: all of the shared noise
+        lum = img.sum(axis=-1) / np.sqrt(
+            3.0
+        )  # orthonormal luminance: all of the shared noise
         lum_hat = np.asarray(bm3d.bm3d(lum, np.sqrt(3.0) * s * sigma), dtype=np.float64)
-        out = img + ((lum_hat - lum) / np.sqrt(3.0))[..., None]  # chrominance of the noisy image kept
+        out = (
+            img + ((lum_hat - lum) / np.sqrt(3.0))[..., None]
+        )  # chrominance of the noisy image kept
     elif method == "BM3D":
         import bm3d  # imported lazily: only this method needs it
 
-        out = bm3d.bm3d_rgb(img, s * sigma) if img.ndim == 3 else bm3d.bm3d(img, s * sigma)
+        out = (
+            bm3d.bm3d_rgb(img, s * sigma)
+            if img.ndim == 3
+            else bm3d.bm3d(img, s * sigma)
+        )
     elif method == "TV":
         out = denoise_tv_chambolle(img, weight=s * sigma, channel_axis=ch)
     elif method == "NL-means":
         out = denoise_nl_means(
-            img, h=s * sigma, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True, channel_axis=ch
+            img,
+            h=s * sigma,
+            sigma=sigma,
+            patch_size=5,
+            patch_distance=6,
+            fast_mode=True,
+            channel_axis=ch,
         )
     else:
-        out = denoise_wavelet(img, sigma=s * sigma, method="BayesShrink", mode="soft", channel_axis=ch,
-                              rescale_sigma=True)
+        out = denoise_wavelet(
+            img,
+            sigma=s * sigma,
+            method="BayesShrink",
+            mode="soft",
+            channel_axis=ch,
+            rescale_sigma=True,
+        )
     return np.clip(np.asarray(out, dtype=np.float64), 0.0, 1.0)
 
 
 def tune_strength(
-    method: str, clean: Any, noisy: Any, sigma: float, grid: Sequence[float] | None = None
+    method: str,
+    clean: Any,
+    noisy: Any,
+    sigma: float,
+    grid: Sequence[float] | None = None,
 ) -> tuple[float, Array]:
     """Choose a denoiser's strength (multiple of ``sigma``) by PSNR on a tuning image.
 
@@ -148,14 +188,19 @@ def tune_strength(
     Examples
     --------
     >>> import dd_lib as dd
-    >>> x = dd.test_image("moon", 32); y = dd.add_noise(x, 0.1, seed=1)
+    >>> x = dd.test_image("moon", 32)
+    ... y = dd.add_noise(x, 0.1, seed=1)
     >>> s, p = tune_strength("TV", x, y, 0.1, grid=[0.5, 1.0, 2.0])
     >>> s in (0.5, 1.0, 2.0), p.shape
     (True, (3,))
     """
     clean_arr = as_real_array(clean, "clean")
     if grid is None:
-        grid = [1.0] if method == "BM3D" else list(np.round(np.geomspace(0.25, 4.0, 13), 3))
+        grid = (
+            [1.0]
+            if method == "BM3D"
+            else list(np.round(np.geomspace(0.25, 4.0, 13), 3))
+        )
     if len(grid) == 0:
         raise ValueError("grid must contain at least one strength")
     scores = np.array([psnr(clean_arr, denoise(method, noisy, sigma, g)) for g in grid])
@@ -167,8 +212,18 @@ def tune_strength(
 #: at an iteration tuned on other images (the paper's protocol: a fixed 1500);
 #: "BM3D (luminance)" is defined for shared colour noise only (NaN elsewhere).
 COMPARISON_METHODS: tuple[str, ...] = (
-    "noisy", "DD-O (rule)", "DD-O (fixed t)", "DD-O (oracle)", "DD-U (no stopping)", "DIP (rule)",
-    "DIP (oracle)", "BM3D", "BM3D (luminance)", "TV", "NL-means", "wavelet",
+    "noisy",
+    "DD-O (rule)",
+    "DD-O (fixed t)",
+    "DD-O (oracle)",
+    "DD-U (no stopping)",
+    "DIP (rule)",
+    "DIP (oracle)",
+    "BM3D",
+    "BM3D (luminance)",
+    "TV",
+    "NL-means",
+    "wavelet",
 )
 
 #: Images on which :func:`denoising_comparison` tunes DD-O's fixed stopping iteration,
@@ -257,10 +312,25 @@ def denoising_comparison(
 
     Examples
     --------
-    >>> cfg = dict(size=16, depth=2, k_over=8, k_under=4, dip_channels=[4, 4], dip_skip=2,
-    ...            dip_input=4, steps_over=20, steps_under=20, steps_dip=10, record_every=5)
+    >>> cfg = dict(
+    ...     size=16,
+    ...     depth=2,
+    ...     k_over=8,
+    ...     k_under=4,
+    ...     dip_channels=[4, 4],
+    ...     dip_skip=2,
+    ...     dip_input=4,
+    ...     steps_over=20,
+    ...     steps_under=20,
+    ...     steps_dip=10,
+    ...     record_every=5,
+    ... )
     >>> out = denoising_comparison([("camera", 0.1, "independent")], cfg, workers=1)
-    >>> out["labels"], sorted(out["psnr"]) == sorted(COMPARISON_METHODS), out["psnr"]["noisy"].shape
+    >>> (
+    ...     out["labels"],
+    ...     sorted(out["psnr"]) == sorted(COMPARISON_METHODS),
+    ...     out["psnr"]["noisy"].shape,
+    ... )
     (['camera'], True, (1, 1))
     """
     # imported here: the classical part of this module does not need torch
@@ -269,11 +339,24 @@ def denoising_comparison(
     from .fitting import FitJob, discrepancy_stop, fit_many
     from .images import add_noise, test_image
 
-    needed = ("size", "depth", "k_over", "k_under", "dip_channels", "dip_skip", "dip_input",
-              "steps_over", "steps_under", "steps_dip", "record_every")
+    needed = (
+        "size",
+        "depth",
+        "k_over",
+        "k_under",
+        "dip_channels",
+        "dip_skip",
+        "dip_input",
+        "steps_over",
+        "steps_under",
+        "steps_dip",
+        "record_every",
+    )
     missing = [k for k in needed if k not in config]
     if missing:
-        raise ValueError(f"config lacks {missing}; it needs the keys {list(needed)} (see dd.sizes('ch6'))")
+        raise ValueError(
+            f"config lacks {missing}; it needs the keys {list(needed)} (see dd.sizes('ch6'))"
+        )
     if not cases:
         raise ValueError("cases must list at least one (image, sigma, protocol)")
     draws = check_int(config.get("draws", 1), "config['draws']", 1)
@@ -281,12 +364,32 @@ def denoising_comparison(
 
     def specs(c: int, net_seed: int) -> dict[str, tuple[type, tuple, dict, int]]:
         dev = dict(seed=net_seed, device=device)
-        dip_args = (size, config["dip_channels"], [config["dip_skip"]] * len(config["dip_channels"]),
-                    config["dip_input"], c)
+        dip_args = (
+            size,
+            config["dip_channels"],
+            [config["dip_skip"]] * len(config["dip_channels"]),
+            config["dip_input"],
+            c,
+        )
         return {
-            "DD-O": (DeepDecoder, (size, config["k_over"], config["depth"], c), dev, config["steps_over"]),
-            "DD-U": (DeepDecoder, (size, config["k_under"], config["depth"], c), dev, config["steps_under"]),
-            "DIP": (DeepImagePrior, dip_args, dict(dev, input_noise_std=1 / 30), config["steps_dip"]),
+            "DD-O": (
+                DeepDecoder,
+                (size, config["k_over"], config["depth"], c),
+                dev,
+                config["steps_over"],
+            ),
+            "DD-U": (
+                DeepDecoder,
+                (size, config["k_under"], config["depth"], c),
+                dev,
+                config["steps_under"],
+            ),
+            "DIP": (
+                DeepImagePrior,
+                dip_args,
+                dict(dev, input_noise_std=1 / 30),
+                config["steps_dip"],
+            ),
         }
 
     prepared = []  # (label, sigma, protocol, clean, [noisy per draw])
@@ -296,36 +399,69 @@ def denoising_comparison(
         label = name + (f" ({protocol})" if clean.ndim == 3 else "")
         if any(label == p[0] for p in prepared):
             raise ValueError(f"case {label!r} appears twice")
-        noisy = [add_noise(clean, sigma, seed=seed + 1000 * j + i, protocol=protocol)  # type: ignore[arg-type]
-                 for j in range(draws)]
+        noisy = [
+            add_noise(clean, sigma, seed=seed + 1000 * j + i, protocol=protocol)  # type: ignore[arg-type]
+            for j in range(draws)
+        ]
         prepared.append((label, sigma, protocol, clean, noisy))
         for j in range(draws):
-            common = dict(y=noisy[j], reference=clean, record_every=rec, stop=discrepancy_stop(sigma),
-                          run_past_stop=True, progress=False)
-            for net_name, (cls, args, kw, steps) in specs(3 if clean.ndim == 3 else 1, seed + j).items():
-                extra = dict(snapshots=list(snapshots)) if net_name == "DD-O" and j == 0 else {}
-                jobs[label, net_name, j] = FitJob(cls, args, kw, dict(common, steps=steps, **extra))
+            common = dict(
+                y=noisy[j],
+                reference=clean,
+                record_every=rec,
+                stop=discrepancy_stop(sigma),
+                run_past_stop=True,
+                progress=False,
+            )
+            for net_name, (cls, args, kw, steps) in specs(
+                3 if clean.ndim == 3 else 1, seed + j
+            ).items():
+                extra = (
+                    dict(snapshots=list(snapshots))
+                    if net_name == "DD-O" and j == 0
+                    else {}
+                )
+                jobs[label, net_name, j] = FitJob(
+                    cls, args, kw, dict(common, steps=steps, **extra)
+                )
     # DD-O's fixed stopping iteration, tuned on an image outside the comparison (per kind)
     kinds = sorted({"colour" if p[3].ndim == 3 else "grey" for p in prepared})
     for kind in kinds:
         tclean = test_image(TUNING_IMAGES[kind], size)
         tnoisy = add_noise(tclean, tune_sigma, seed=seed + 999)
         cls, args, kw, steps = specs(3 if kind == "colour" else 1, seed)["DD-O"]
-        jobs["tune", kind, 0] = FitJob(cls, args, kw, dict(y=tnoisy, reference=tclean, record_every=rec,
-                                                           steps=min(steps, tune_steps), progress=False))
-    done = dict(zip(jobs, fit_many(list(jobs.values()), workers=workers, progress=progress)))
+        jobs["tune", kind, 0] = FitJob(
+            cls,
+            args,
+            kw,
+            dict(
+                y=tnoisy,
+                reference=tclean,
+                record_every=rec,
+                steps=min(steps, tune_steps),
+                progress=False,
+            ),
+        )
+    done = dict(
+        zip(jobs, fit_many(list(jobs.values()), workers=workers, progress=progress))
+    )
     tuning = {kind: done["tune", kind, 0] for kind in kinds}
     window = check_int(tune_window, "tune_window", 1)
     fixed_t = {}
     for kind, r in tuning.items():
         w = min(window, len(r.psnr))
-        smooth = np.convolve(r.psnr, np.ones(w) / w, mode="valid")  # entry i averages i .. i+w-1
+        smooth = np.convolve(
+            r.psnr, np.ones(w) / w, mode="valid"
+        )  # entry i averages i .. i+w-1
         fixed_t[kind] = int(r.iterations[int(np.argmax(smooth)) + w // 2])
 
     shape = (draws, len(prepared))
     psnrs = {m: np.full(shape, np.nan) for m in COMPARISON_METHODS}
     secs = {m: np.full(shape, np.nan) for m in COMPARISON_METHODS}
-    iters = {k: np.zeros(shape, dtype=int) for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")}
+    iters = {
+        k: np.zeros(shape, dtype=int)
+        for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")
+    }
     fired = {k: np.zeros(shape, dtype=bool) for k in ("DD-O", "DIP")}
     images: dict[str, dict[str, Array]] = {}
     fits: dict[tuple[str, str, int], Any] = {}
@@ -340,11 +476,18 @@ def denoising_comparison(
                 r = res[net_name]
                 per_step = r.wall_time / max(int(r.iterations[-1]), 1)
                 # the rule's estimate; if the rule never fired, run to the end (lowest-loss iterate)
-                t_rule = r.stopped_at if r.stopped_at is not None else r.lowest_loss_iteration
-                out_rule = r.stop_output if r.stop_output is not None else r.lowest_loss_output
+                t_rule = (
+                    r.stopped_at
+                    if r.stopped_at is not None
+                    else r.lowest_loss_iteration
+                )
+                out_rule = (
+                    r.stop_output if r.stop_output is not None else r.lowest_loss_output
+                )
                 psnrs[f"{net_name} (rule)"][j, i] = psnr(clean, out_rule)
-                secs[f"{net_name} (rule)"][j, i] = per_step * (t_rule if r.stopped_at is not None
-                                                                 else int(r.iterations[-1]))
+                secs[f"{net_name} (rule)"][j, i] = per_step * (
+                    t_rule if r.stopped_at is not None else int(r.iterations[-1])
+                )
                 psnrs[f"{net_name} (oracle)"][j, i] = float(r.best_psnr)
                 secs[f"{net_name} (oracle)"][j, i] = r.wall_time
                 iters[f"{net_name} rule"][j, i] = t_rule
@@ -353,10 +496,16 @@ def denoising_comparison(
                 imgs[f"{net_name} (rule)"] = out_rule
             r = res["DD-O"]
             t_fix = fixed_t[kind]
-            psnrs["DD-O (fixed t)"][j, i] = float(r.psnr[np.searchsorted(r.iterations, t_fix)])
-            secs["DD-O (fixed t)"][j, i] = r.wall_time * t_fix / max(int(r.iterations[-1]), 1)
+            psnrs["DD-O (fixed t)"][j, i] = float(
+                r.psnr[np.searchsorted(r.iterations, t_fix)]
+            )
+            secs["DD-O (fixed t)"][j, i] = (
+                r.wall_time * t_fix / max(int(r.iterations[-1]), 1)
+            )
             # run to the end; deliver the iterate with the lowest training loss (no clean image needed)
-            psnrs["DD-U (no stopping)"][j, i] = psnr(clean, res["DD-U"].lowest_loss_output)
+            psnrs["DD-U (no stopping)"][j, i] = psnr(
+                clean, res["DD-U"].lowest_loss_output
+            )
             secs["DD-U (no stopping)"][j, i] = res["DD-U"].wall_time
             imgs["DD-U (no stopping)"] = res["DD-U"].lowest_loss_output
             methods = dict(CLASSICAL_DENOISERS)

@@ -32,7 +32,9 @@ from .config import get_device
 __all__ = ["DeepImagePrior"]
 
 
-def _conv_bn_act(c_in: int, c_out: int, kernel: int, stride: int = 1) -> list[nn.Module]:
+def _conv_bn_act(
+    c_in: int, c_out: int, kernel: int, stride: int = 1
+) -> list[nn.Module]:
     pad = (kernel - 1) // 2
     layers: list[nn.Module] = []
     if pad:
@@ -48,11 +50,15 @@ def _conv_bn_act(c_in: int, c_out: int, kernel: int, stride: int = 1) -> list[nn
 class _Scale(nn.Module):
     """One scale: [skip branch | encoder -> deeper scales -> upsample] -> decoder."""
 
-    def __init__(self, c_in: int, down: Sequence[int], up: Sequence[int], skip: Sequence[int]) -> None:
+    def __init__(
+        self, c_in: int, down: Sequence[int], up: Sequence[int], skip: Sequence[int]
+    ) -> None:
         super().__init__()
         c_down, c_up, c_skip = down[0], up[0], skip[0]
         self.skip = nn.Sequential(*_conv_bn_act(c_in, c_skip, 1)) if c_skip else None
-        deeper: list[nn.Module] = _conv_bn_act(c_in, c_down, 3, stride=2) + _conv_bn_act(c_down, c_down, 3)
+        deeper: list[nn.Module] = _conv_bn_act(
+            c_in, c_down, 3, stride=2
+        ) + _conv_bn_act(c_down, c_down, 3)
         if len(down) > 1:
             deeper.append(_Scale(c_down, down[1:], up[1:], skip[1:]))
             c_deep = up[1]
@@ -115,8 +121,14 @@ class DeepImagePrior(nn.Module):
 
     Examples
     --------
-    >>> net = DeepImagePrior(32, channels=(8, 8), skip_channels=(2, 2), in_channels=4,
-    ...                      seed=0, device="cpu")
+    >>> net = DeepImagePrior(
+    ...     32,
+    ...     channels=(8, 8),
+    ...     skip_channels=(2, 2),
+    ...     in_channels=4,
+    ...     seed=0,
+    ...     device="cpu",
+    ... )
     >>> tuple(net().shape), net.num_parameters()
     ((1, 1, 32, 32), 3861)
     """
@@ -140,10 +152,18 @@ class DeepImagePrior(nn.Module):
         super().__init__()
         chans = [check_int(c, "channels[i]", 1) for c in channels]
         if not chans:
-            raise ValueError("channels must list at least one scale, e.g. (128, 128, 128, 128, 128)")
-        skips = [4] * len(chans) if skip_channels is None else [check_int(c, "skip_channels[i]", 0) for c in skip_channels]
+            raise ValueError(
+                "channels must list at least one scale, e.g. (128, 128, 128, 128, 128)"
+            )
+        skips = (
+            [4] * len(chans)
+            if skip_channels is None
+            else [check_int(c, "skip_channels[i]", 0) for c in skip_channels]
+        )
         if len(skips) != len(chans):
-            raise ValueError(f"skip_channels must have one entry per scale ({len(chans)}), got {len(skips)}")
+            raise ValueError(
+                f"skip_channels must have one entry per scale ({len(chans)}), got {len(skips)}"
+            )
         c_in = check_int(in_channels, "in_channels", 1)
         c_out = check_int(out_channels, "out_channels", 1)
         if not (input_noise_std >= 0):
@@ -169,13 +189,17 @@ class DeepImagePrior(nn.Module):
         self.register_buffer("input", net_input)
         dev = get_device() if device is None else torch.device(device)
         self._noise_gen = torch.Generator(device=dev)
-        self._noise_gen.manual_seed(seed if seed is not None else int(torch.randint(0, 2**31 - 1, (1,))))
+        self._noise_gen.manual_seed(
+            seed if seed is not None else int(torch.randint(0, 2**31 - 1, (1,)))
+        )
         self.to(dev)
 
     def forward(self) -> torch.Tensor:  # noqa: D102 (documented in the class)
         x = self.input
         if self.training and self.input_noise_std > 0:
-            noise = torch.randn(x.shape, generator=self._noise_gen, device=x.device, dtype=x.dtype)
+            noise = torch.randn(
+                x.shape, generator=self._noise_gen, device=x.device, dtype=x.dtype
+            )
             x = x + self.input_noise_std * noise.contiguous(memory_format=_layout(x))
         return self.net(x)
 

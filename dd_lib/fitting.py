@@ -41,7 +41,15 @@ from torch import nn
 from ._checks import check_int, check_nonnegative, check_positive
 from .images import to_image, to_tensor
 
-__all__ = ["FitResult", "FitJob", "fit", "fit_many", "discrepancy_stop", "bf16_supported", "identity"]
+__all__ = [
+    "FitResult",
+    "FitJob",
+    "fit",
+    "fit_many",
+    "discrepancy_stop",
+    "bf16_supported",
+    "identity",
+]
 
 Precision = Literal["auto", "float32", "bfloat16"]
 _OPTIMIZERS = ("adam", "sgd", "gd")
@@ -169,8 +177,13 @@ class FitResult:
     --------
     >>> import dd_lib as dd
     >>> img = dd.test_image("camera", 16)
-    >>> res = dd.fit(dd.DeepDecoder(16, channels=4, depth=1, seed=0, device="cpu"), img,
-    ...              steps=20, record_every=5, progress=False)
+    >>> res = dd.fit(
+    ...     dd.DeepDecoder(16, channels=4, depth=1, seed=0, device="cpu"),
+    ...     img,
+    ...     steps=20,
+    ...     record_every=5,
+    ...     progress=False,
+    ... )
     >>> res.iterations.tolist(), res.first_below(res.loss[0]) == 0
     ([0, 5, 10, 15, 20], True)
     """
@@ -197,22 +210,34 @@ class FitResult:
         (``None`` if it never is)."""
         values = getattr(self, curve)
         if values is None:
-            raise ValueError(f"this fit recorded no {curve!r} (give a reference for 'mse')")
+            raise ValueError(
+                f"this fit recorded no {curve!r} (give a reference for 'mse')"
+            )
         hit = np.flatnonzero(values <= level)
         return int(self.iterations[hit[0]]) if hit.size else None
 
 
-def _as_measurement(y: Any, shape: tuple[int, ...] | None, device: torch.device) -> torch.Tensor:
-    if (y.is_complex() if isinstance(y, torch.Tensor) else np.iscomplexobj(y)):
-        raise ValueError("y is complex; fit real measurements (for complex data, e.g. k-space, pass its real "
-                         "and imaginary parts as channels, or an operator that returns real values)")
+def _as_measurement(
+    y: Any, shape: tuple[int, ...] | None, device: torch.device
+) -> torch.Tensor:
+    if y.is_complex() if isinstance(y, torch.Tensor) else np.iscomplexobj(y):
+        raise ValueError(
+            "y is complex; fit real measurements (for complex data, e.g. k-space, pass its real "
+            "and imaginary parts as channels, or an operator that returns real values)"
+        )
     if isinstance(y, torch.Tensor):
         t = y.detach().to(device=device, dtype=torch.float32)
     else:
         arr = np.asarray(y, dtype=np.float64)
-        t = to_tensor(arr, device=device) if shape is not None else torch.as_tensor(arr, dtype=torch.float32, device=device)
+        t = (
+            to_tensor(arr, device=device)
+            if shape is not None
+            else torch.as_tensor(arr, dtype=torch.float32, device=device)
+        )
     if not torch.isfinite(t).all():
-        raise ValueError("y contains non-finite values (nan or inf); measurements must be finite")
+        raise ValueError(
+            "y contains non-finite values (nan or inf); measurements must be finite"
+        )
     if shape is not None and tuple(t.shape) != shape:
         raise ValueError(
             f"y has shape {tuple(t.shape)} but the generator outputs {shape}; give y in the image layout "
@@ -313,7 +338,9 @@ def fit(
     >>> import numpy as np, dd_lib as dd
     >>> img = dd.test_image("camera", 32)
     >>> net = dd.DeepDecoder(32, channels=8, depth=2, seed=0, device="cpu")
-    >>> res = dd.fit(net, img, steps=50, reference=img, progress=False, precision="float32")
+    >>> res = dd.fit(
+    ...     net, img, steps=50, reference=img, progress=False, precision="float32"
+    ... )
     >>> bool(res.loss[-1] < res.loss[0]), res.iterations[-1], res.output.shape
     (True, np.int64(50), (32, 32))
     """
@@ -322,7 +349,9 @@ def fit(
     if optimizer not in _OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {optimizer!r}")
     if precision not in ("auto", "float32", "bfloat16"):
-        raise ValueError(f"precision must be 'auto', 'float32' or 'bfloat16', got {precision!r}")
+        raise ValueError(
+            f"precision must be 'auto', 'float32' or 'bfloat16', got {precision!r}"
+        )
     lr = _DEFAULT_LR[optimizer] if lr is None else check_positive(lr, "lr")
     if check_nonnegative(momentum, "momentum") >= 1:
         raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
@@ -348,19 +377,31 @@ def fit(
         with torch.no_grad():
             a_shape = tuple(op(model()).shape)
         if a_shape != tuple(y_t.shape):
-            raise ValueError(f"operator(model()) has shape {a_shape} but y has shape {tuple(y_t.shape)}")
+            raise ValueError(
+                f"operator(model()) has shape {a_shape} but y has shape {tuple(y_t.shape)}"
+            )
 
-    use_bf16 = precision == "bfloat16" or (precision == "auto" and bf16_supported(device))
+    use_bf16 = precision == "bfloat16" or (
+        precision == "auto" and bf16_supported(device)
+    )
     if use_bf16 and device.type not in ("cpu", "cuda"):
         use_bf16 = False
-    autocast = torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16)
+    autocast = torch.autocast(
+        device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16
+    )
 
     if optimizer == "adam":
         opt: torch.optim.Optimizer = torch.optim.Adam(params, lr=lr)
     else:
-        opt = torch.optim.SGD(params, lr=lr, momentum=momentum if optimizer == "sgd" else 0.0)
+        opt = torch.optim.SGD(
+            params, lr=lr, momentum=momentum if optimizer == "sgd" else 0.0
+        )
 
-    weights0 = {k: v.detach().clone() for k, v in _layer_weights(model).items()} if track_weights else {}
+    weights0 = (
+        {k: v.detach().clone() for k, v in _layer_weights(model).items()}
+        if track_weights
+        else {}
+    )
     rec_t: list[int] = []
     rec_loss: list[float] = []
     rec_mse: list[float] = []
@@ -390,7 +431,12 @@ def fit(
 
     from tqdm.auto import tqdm  # imported here: notebooks get the widget bar
 
-    bar = tqdm(total=steps, desc=desc or type(model).__name__, disable=not progress, leave=False)
+    bar = tqdm(
+        total=steps,
+        desc=desc or type(model).__name__,
+        disable=not progress,
+        leave=False,
+    )
     start = time.perf_counter()
     t = 0
     for t in range(steps):
@@ -406,7 +452,12 @@ def fit(
                 record(t, out, lv)
             if t in snap_set:
                 snaps[t] = to_image(out.detach().float())
-            if stop is not None and stopped_at is None and t % record_every == 0 and stop(t, lv):
+            if (
+                stop is not None
+                and stopped_at is None
+                and t % record_every == 0
+                and stop(t, lv)
+            ):
                 stopped_at, stop_out = t, out.detach().float().clone()
                 if not run_past_stop:
                     final_out = stop_out
@@ -445,7 +496,9 @@ def fit(
         lowest_loss_iteration=lowest[1],
         lowest_loss_output=None if lowest[2] is None else to_image(lowest[2]),
         snapshots=snaps,
-        weight_distance={k: np.asarray(v) for k, v in rec_w.items()} if track_weights else None,
+        weight_distance={k: np.asarray(v) for k, v in rec_w.items()}
+        if track_weights
+        else None,
         wall_time=wall,
         precision="bfloat16" if use_bf16 else "float32",
     )
@@ -462,8 +515,12 @@ class FitJob:
     Examples
     --------
     >>> import dd_lib as dd
-    >>> job = FitJob(dd.DeepDecoder, (16,), dict(channels=4, depth=1, seed=0, device="cpu"),
-    ...              dict(y=dd.test_image("camera", 16), steps=5, progress=False))
+    >>> job = FitJob(
+    ...     dd.DeepDecoder,
+    ...     (16,),
+    ...     dict(channels=4, depth=1, seed=0, device="cpu"),
+    ...     dict(y=dd.test_image("camera", 16), steps=5, progress=False),
+    ... )
     >>> job.build().num_parameters()  # (d+1) k^2 + 2k(d+1) + kc with k=4, d=1, c=1
     52
     """
@@ -501,11 +558,15 @@ def _pool(workers: int) -> Any:
 
         if _POOL is not None:
             _POOL.shutdown()
-        _POOL = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_worker_init)
+        _POOL = ProcessPoolExecutor(
+            workers, mp_context=mp.get_context("spawn"), initializer=_worker_init
+        )
     return _POOL
 
 
-def fit_many(jobs: list[FitJob], workers: int | None = None, *, progress: bool = True) -> list[FitResult]:
+def fit_many(
+    jobs: list[FitJob], workers: int | None = None, *, progress: bool = True
+) -> list[FitResult]:
     """Run independent fits, in parallel worker processes where that is faster.
 
     Taught in chapter 6.  On a CPU the fits run in ``workers`` processes (default 2 when the
@@ -535,8 +596,15 @@ def fit_many(jobs: list[FitJob], workers: int | None = None, *, progress: bool =
     --------
     >>> import dd_lib as dd
     >>> img = dd.test_image("camera", 16)
-    >>> jobs = [FitJob(dd.DeepDecoder, (16,), dict(channels=4, depth=1, seed=s, device="cpu"),
-    ...                dict(y=img, steps=5, progress=False)) for s in range(2)]
+    >>> jobs = [
+    ...     FitJob(
+    ...         dd.DeepDecoder,
+    ...         (16,),
+    ...         dict(channels=4, depth=1, seed=s, device="cpu"),
+    ...         dict(y=img, steps=5, progress=False),
+    ...     )
+    ...     for s in range(2)
+    ... ]
     >>> [len(r.loss) for r in fit_many(jobs, workers=1, progress=False)]
     [6, 6]
     """
@@ -545,7 +613,9 @@ def fit_many(jobs: list[FitJob], workers: int | None = None, *, progress: bool =
     jobs = list(jobs)
     if not all(isinstance(j, FitJob) for j in jobs):
         raise ValueError("jobs must be a list of dd.FitJob")
-    on_gpu = any(str(j.model_kwargs.get("device", "cpu")).startswith("cuda") for j in jobs)
+    on_gpu = any(
+        str(j.model_kwargs.get("device", "cpu")).startswith("cuda") for j in jobs
+    )
     if workers is None:
         workers = 2 if (os.cpu_count() or 1) >= 2 and not on_gpu else 1
     workers = check_int(workers, "workers", 1)
@@ -554,6 +624,11 @@ def fit_many(jobs: list[FitJob], workers: int | None = None, *, progress: bool =
     if workers == 1 or len(jobs) <= 1:
         if len(jobs) == 1 and workers > 1:
             return [_pool(workers).submit(_run_job, jobs[0]).result()]
-        return [j.run() for j in tqdm(jobs, desc="fits", disable=not progress, leave=False)]
+        return [
+            j.run() for j in tqdm(jobs, desc="fits", disable=not progress, leave=False)
+        ]
     futures = [_pool(workers).submit(_run_job, j) for j in jobs]
-    return [f.result() for f in tqdm(futures, desc="fits", disable=not progress, leave=False)]
+    return [
+        f.result()
+        for f in tqdm(futures, desc="fits", disable=not progress, leave=False)
+    ]

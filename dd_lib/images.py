@@ -72,7 +72,9 @@ def test_image(name: str, size: int, *, grey: bool = False) -> Array:
     True
     """
     if name not in TEST_IMAGES:
-        raise ValueError(f"unknown test image {name!r}; choose one of {sorted(TEST_IMAGES)}")
+        raise ValueError(
+            f"unknown test image {name!r}; choose one of {sorted(TEST_IMAGES)}"
+        )
     size = check_int(size, "size", 8)
     loader, colour = TEST_IMAGES[name]
     img = np.asarray(getattr(skdata, loader)())
@@ -85,7 +87,13 @@ def test_image(name: str, size: int, *, grey: bool = False) -> Array:
     img = img[top : top + s, left : left + s]
     if colour and grey:
         img = img @ np.array([0.299, 0.587, 0.114])
-    out = resize(img, (size, size) + img.shape[2:], anti_aliasing=s > size, order=3, mode="reflect")
+    out = resize(
+        img,
+        (size, size) + img.shape[2:],
+        anti_aliasing=s > size,
+        order=3,
+        mode="reflect",
+    )
     return np.clip(out, 0.0, 1.0)
 
 
@@ -140,7 +148,9 @@ def add_noise(
     if not (np.isfinite(sigma) and sigma >= 0):
         raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
     if protocol not in ("independent", "shared"):
-        raise ValueError(f"protocol must be 'independent' or 'shared', got {protocol!r}")
+        raise ValueError(
+            f"protocol must be 'independent' or 'shared', got {protocol!r}"
+        )
     rng = np.random.default_rng(check_int(seed, "seed", 0))
     if protocol == "shared":
         noise = rng.standard_normal(img.shape[:2])
@@ -161,7 +171,10 @@ def to_tensor(image: Any, device: torch.device | str = "cpu") -> torch.Tensor:
 
     Examples
     --------
-    >>> tuple(to_tensor(np.zeros((8, 8, 3))).shape), tuple(to_tensor(np.zeros(16)).shape)
+    >>> (
+    ...     tuple(to_tensor(np.zeros((8, 8, 3))).shape),
+    ...     tuple(to_tensor(np.zeros(16)).shape),
+    ... )
     ((1, 3, 8, 8), (1, 1, 16))
     """
     if isinstance(image, torch.Tensor):
@@ -193,7 +206,9 @@ def to_image(tensor: torch.Tensor) -> Array:
     ((8, 8, 3), (16,))
     """
     if tensor.ndim not in (3, 4) or tensor.shape[0] != 1:
-        raise ValueError(f"expected a tensor (1, C, H, W) or (1, C, n), got shape {tuple(tensor.shape)}")
+        raise ValueError(
+            f"expected a tensor (1, C, H, W) or (1, C, n), got shape {tuple(tensor.shape)}"
+        )
     arr = tensor.detach().float().cpu().numpy()[0].astype(np.float64)
     if arr.shape[0] == 1:
         return arr[0]

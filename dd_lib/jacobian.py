@@ -49,7 +49,9 @@ _BASES = ("dft", "dct")
 
 def _check_basis(basis: Any) -> str:
     if basis not in _BASES:
-        raise ValueError(f"basis must be 'dft' (circular trigonometric) or 'dct' (DCT-II cosines), got {basis!r}")
+        raise ValueError(
+            f"basis must be 'dft' (circular trigonometric) or 'dct' (DCT-II cosines), got {basis!r}"
+        )
     return basis
 
 
@@ -66,11 +68,15 @@ def _select(model: nn.Module, params: Sequence[str] | None) -> list[str]:
         names = [n for n, p in named.items() if p.requires_grad]
     else:
         if isinstance(params, str):
-            raise ValueError("params must be a sequence of parameter names, not one string")
+            raise ValueError(
+                "params must be a sequence of parameter names, not one string"
+            )
         names = list(params)
         unknown = [n for n in names if n not in named]
         if unknown:
-            raise ValueError(f"unknown parameter names {unknown}; the model has {list(named)}")
+            raise ValueError(
+                f"unknown parameter names {unknown}; the model has {list(named)}"
+            )
     if not names:
         raise ValueError("no parameters selected: the Jacobian would have no columns")
     if len(set(names)) != len(names):
@@ -118,11 +124,17 @@ def jacobian(
 
     Examples
     --------
-    >>> net = ConvGenerator(16, channels=4, depth=2, ndim=1, fixed_output=True, seed=0, device="cpu")
+    >>> net = ConvGenerator(
+    ...     16, channels=4, depth=2, ndim=1, fixed_output=True, seed=0, device="cpu"
+    ... )
     >>> J = jacobian(net, net.mixing_weight_names())
     >>> tuple(J.shape)
     (16, 32)
-    >>> bool(torch.allclose(J, jacobian(net, net.mixing_weight_names(), method="loop"), atol=1e-5))
+    >>> bool(
+    ...     torch.allclose(
+    ...         J, jacobian(net, net.mixing_weight_names(), method="loop"), atol=1e-5
+    ...     )
+    ... )
     True
     """
     if method not in ("vectorized", "loop"):
@@ -142,10 +154,22 @@ def jacobian(
                 out = model().reshape(-1)
                 rows = []
                 for i in range(out.numel()):
-                    grads = torch.autograd.grad(out[i], leaves, retain_graph=i < out.numel() - 1, allow_unused=True)
-                    rows.append(torch.cat([
-                        (g if g is not None else torch.zeros_like(p)).reshape(-1) for g, p in zip(grads, leaves)
-                    ]))
+                    grads = torch.autograd.grad(
+                        out[i],
+                        leaves,
+                        retain_graph=i < out.numel() - 1,
+                        allow_unused=True,
+                    )
+                    rows.append(
+                        torch.cat(
+                            [
+                                (g if g is not None else torch.zeros_like(p)).reshape(
+                                    -1
+                                )
+                                for g, p in zip(grads, leaves)
+                            ]
+                        )
+                    )
             finally:
                 for p, r in zip(leaves, req):
                     p.requires_grad_(r)
@@ -204,7 +228,9 @@ def jacobian_spectrum(J: Any, n_vectors: int = 0) -> tuple[Array, Array]:
     n, N = J.shape
     n_vectors = check_int(n_vectors, "n_vectors", 0)
     if n_vectors > n:
-        raise ValueError(f"n_vectors must be at most the number of rows n = {n}, got {n_vectors}")
+        raise ValueError(
+            f"n_vectors must be at most the number of rows n = {n}, got {n_vectors}"
+        )
     if n <= N:
         evals, evecs = np.linalg.eigh(J @ J.T)
         order = np.argsort(evals)[::-1]
@@ -262,7 +288,9 @@ def frequency_energy(W: Any, basis: str = "dft") -> Array:
     if W.ndim == 1:
         W = W[:, None]
     if W.ndim != 2:
-        raise ValueError(f"W must be a vector (n,) or a matrix (n, r), got shape {W.shape}")
+        raise ValueError(
+            f"W must be a vector (n,) or a matrix (n, r), got shape {W.shape}"
+        )
     norms = np.linalg.norm(W, axis=0)
     if np.any(norms == 0):
         raise ValueError("every column of W must be non-zero")
@@ -321,11 +349,16 @@ def trig_alignment(W: Any, basis: str = "dft") -> tuple[Array, NDArray[np.int64]
     --------
     >>> n = 64
     >>> j = np.arange(n)
-    >>> a, f = trig_alignment(np.stack([np.cos(2 * np.pi * 3 * j / n + 0.4), np.ones(n)], axis=1))
+    >>> a, f = trig_alignment(
+    ...     np.stack([np.cos(2 * np.pi * 3 * j / n + 0.4), np.ones(n)], axis=1)
+    ... )
     >>> a.round(6).tolist(), f.tolist()
     ([1.0, 1.0], [3, 0])
     >>> c = np.cos(np.pi * 3 * (j + 0.5) / n)
-    >>> round(float(trig_alignment(c, basis="dct")[0][0]), 6), bool(trig_alignment(c)[0][0] < 0.7)
+    >>> (
+    ...     round(float(trig_alignment(c, basis="dct")[0][0]), 6),
+    ...     bool(trig_alignment(c)[0][0] < 0.7),
+    ... )
     (1.0, True)
     """
     energy = frequency_energy(W, basis)
@@ -362,7 +395,9 @@ def subspace_overlap(A: Any, B: Any) -> float:
     A = as_real_array(A, "A", ndim=2)
     B = as_real_array(B, "B", ndim=2)
     if A.shape != B.shape:
-        raise ValueError(f"A and B must have the same shape, got {A.shape} and {B.shape}")
+        raise ValueError(
+            f"A and B must have the same shape, got {A.shape} and {B.shape}"
+        )
     return float(np.sum((A.T @ B) ** 2) / A.shape[1])
 
 
@@ -407,12 +442,20 @@ def jacobian_transpose_norms(
 
     Examples
     --------
-    >>> make = lambda s: ConvGenerator(16, channels=4, depth=2, ndim=1, seed=s, device="cpu")
+    >>> make = lambda s: ConvGenerator(
+    ...     16, channels=4, depth=2, ndim=1, seed=s, device="cpu"
+    ... )
     >>> ys = np.stack([np.ones(16), np.zeros(16)])
     >>> norms = jacobian_transpose_norms(make, ys, seeds=range(3))
     >>> norms.shape, bool(np.all(norms[:, 0] > 0)), float(norms[:, 1].max())
     ((3, 2), True, 0.0)
-    >>> bool(np.allclose(norms, jacobian_transpose_norms(make, ys, seeds=range(3), batch=3), rtol=1e-4))
+    >>> bool(
+    ...     np.allclose(
+    ...         norms,
+    ...         jacobian_transpose_norms(make, ys, seeds=range(3), batch=3),
+    ...         rtol=1e-4,
+    ...     )
+    ... )
     True
     """
     seeds = [check_int(s, "seed", 0) for s in seeds]
@@ -421,7 +464,9 @@ def jacobian_transpose_norms(
     batch = check_int(batch, "batch", 1)
     Y = as_real_array(ys, "ys")
     if Y.ndim < 2:
-        raise ValueError(f"ys must be (r, ...) with one target per row, got shape {Y.shape}")
+        raise ValueError(
+            f"ys must be (r, ...) with one target per row, got shape {Y.shape}"
+        )
     out = np.zeros((len(seeds), Y.shape[0]))
     for start in range(0, len(seeds), batch):
         chunk = seeds[start : start + batch]
@@ -431,9 +476,13 @@ def jacobian_transpose_norms(
         with torch.no_grad():
             n_out = ref().numel()
         if Y[0].size != n_out:
-            raise ValueError(f"each target must have {n_out} entries (the output size), got {Y[0].size}")
+            raise ValueError(
+                f"each target must have {n_out} entries (the output size), got {Y[0].size}"
+            )
         device = next(ref.parameters()).device
-        Yt = torch.as_tensor(Y.reshape(Y.shape[0], -1), dtype=torch.float32, device=device)
+        Yt = torch.as_tensor(
+            Y.reshape(Y.shape[0], -1), dtype=torch.float32, device=device
+        )
         if len(models) == 1:
             leaves = [dict(ref.named_parameters())[n] for n in names]
             o = ref().reshape(-1)
@@ -447,13 +496,19 @@ def jacobian_transpose_norms(
         sel = {n: p_stack[n] for n in names}
         rest = {n: v for n, v in p_stack.items() if n not in sel}
 
-        def one(sel_i: dict[str, torch.Tensor], rest_i: dict[str, torch.Tensor], buf_i: dict[str, torch.Tensor]) -> torch.Tensor:
+        def one(
+            sel_i: dict[str, torch.Tensor],
+            rest_i: dict[str, torch.Tensor],
+            buf_i: dict[str, torch.Tensor],
+        ) -> torch.Tensor:
             def f(s: dict[str, torch.Tensor]) -> torch.Tensor:
                 return functional_call(ref, {**rest_i, **buf_i, **s}, ()).reshape(-1)
 
             _, pullback = vjp(f, sel_i)
             grads = vmap(pullback)(Yt)[0]
-            return torch.sqrt(sum(g.reshape(Yt.shape[0], -1).pow(2).sum(1) for g in grads.values()))
+            return torch.sqrt(
+                sum(g.reshape(Yt.shape[0], -1).pow(2).sum(1) for g in grads.values())
+            )
 
         res = vmap(one)(sel, rest, b_stack)
         out[start : start + len(chunk)] = res.detach().cpu().numpy()

@@ -84,5 +84,5 @@ def gaussian_kernel(std: float, n: int) -> Array:
     n = check_int(n, "n", 1)
     if std > n / 4:
         raise ValueError(f"std must be at most n/4 = {n / 4}, got {std}")
-    u = np.exp(-_centred_offsets(n) ** 2 / (2 * std**2))
+    u = np.exp(-(_centred_offsets(n) ** 2) / (2 * std**2))
     return u / np.linalg.norm(u)

@@ -60,7 +60,9 @@ def gd_residual_factor(sigma: Any, eta: float, tau: Any) -> Array:
     """
     sigma = as_real_array(sigma, "sigma")
     if np.any(sigma < 0):
-        raise ValueError("sigma must be non-negative (singular values / dual-kernel weights)")
+        raise ValueError(
+            "sigma must be non-negative (singular values / dual-kernel weights)"
+        )
     smax2 = float(np.max(sigma)) ** 2
     eta = check_step_size(eta, 1.0 / smax2 if smax2 > 0 else np.inf, "max(sigma)")
     tau = as_real_array(tau, "tau")

@@ -85,11 +85,17 @@ def ssim(
     """
     ref, est = _pair(reference, estimate)
     data_range = check_positive(data_range, "data_range")
-    spatial = [s for i, s in enumerate(ref.shape) if channel_axis is None or i != channel_axis % ref.ndim]
+    spatial = [
+        s
+        for i, s in enumerate(ref.shape)
+        if channel_axis is None or i != channel_axis % ref.ndim
+    ]
     if ref.ndim < 2 or min(spatial) < 7:
         raise ValueError(
             f"ssim needs images with at least 7 pixels along each spatial axis, got shape {ref.shape}"
         )
     return float(
-        structural_similarity(ref, est, data_range=data_range, channel_axis=channel_axis)
+        structural_similarity(
+            ref, est, data_range=data_range, channel_axis=channel_axis
+        )
     )

@@ -44,7 +44,9 @@ class PixelMask(nn.Module):
     (16, (1, 3, 8, 8))
     """
 
-    def __init__(self, shape: tuple[int, ...], keep: float, *, seed: int, device: Any = None) -> None:
+    def __init__(
+        self, shape: tuple[int, ...], keep: float, *, seed: int, device: Any = None
+    ) -> None:
         super().__init__()
         if check_positive(keep, "keep") > 1:
             raise ValueError(f"keep must be a fraction in (0, 1], got {keep!r}")
@@ -58,7 +60,9 @@ class PixelMask(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
         if tuple(x.shape[2:]) != tuple(self.mask.shape):
-            raise ValueError(f"image shape {tuple(x.shape[2:])} does not match the mask {tuple(self.mask.shape)}")
+            raise ValueError(
+                f"image shape {tuple(x.shape[2:])} does not match the mask {tuple(self.mask.shape)}"
+            )
         return x * self.mask
 
 
@@ -86,7 +90,9 @@ class GaussianMeasurement(nn.Module):
     (10,)
     """
 
-    def __init__(self, m: int, shape: tuple[int, ...], *, seed: int, device: Any = None) -> None:
+    def __init__(
+        self, m: int, shape: tuple[int, ...], *, seed: int, device: Any = None
+    ) -> None:
         super().__init__()
         m = check_int(m, "m", 1)
         n = int(np.prod([check_int(s, "shape[i]", 1) for s in shape]))
@@ -97,5 +103,7 @@ class GaussianMeasurement(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
         if tuple(x.shape[1:]) != self.shape:
-            raise ValueError(f"image shape {tuple(x.shape[1:])} does not match the operator's {self.shape}")
+            raise ValueError(
+                f"image shape {tuple(x.shape[1:])} does not match the operator's {self.shape}"
+            )
         return self.matrix @ x.reshape(-1)

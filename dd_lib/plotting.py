@@ -7,8 +7,16 @@ import matplotlib.pyplot as plt
 
 #: Colour-blind-safe palette (Tableau's colour-blind 10), in plotting order.
 PALETTE: tuple[str, ...] = (
-    "#006BA4", "#FF800E", "#ABABAB", "#595959", "#5F9ED1",
-    "#C85200", "#898989", "#A2C8EC", "#FFBC79", "#CFCFCF",
+    "#006BA4",
+    "#FF800E",
+    "#ABABAB",
+    "#595959",
+    "#5F9ED1",
+    "#C85200",
+    "#898989",
+    "#A2C8EC",
+    "#FFBC79",
+    "#CFCFCF",
 )
 
 

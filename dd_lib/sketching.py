@@ -81,12 +81,16 @@ def min_norm_solution(A: Any, J: Any, y: Any) -> Array:
             "(A is m x n, J is n x N)"
         )
     if y.shape[0] != A.shape[0]:
-        raise ValueError(f"y must have length m = A.shape[0] = {A.shape[0]}, got {y.shape[0]}")
+        raise ValueError(
+            f"y must have length m = A.shape[0] = {A.shape[0]}, got {y.shape[0]}"
+        )
     c_hat, *_ = np.linalg.lstsq(A @ J, y, rcond=None)
     return c_hat
 
 
-def theorem1_bound(sigma: Any, W: Any, x: Any, m: int, *, return_terms: bool = False) -> Any:
+def theorem1_bound(
+    sigma: Any, W: Any, x: Any, m: int, *, return_terms: bool = False
+) -> Any:
     """Right-hand side of Theorem 1 of the CS paper (eq. 7), without the constant ``C``.
 
     .. math::
@@ -265,34 +269,59 @@ def sketching_trials(
     sigma, W = check_spectrum(sigma, W)
     n = sigma.shape[0]
     if np.any(sigma <= 0):
-        raise ValueError("sigma must be positive (J = W diag(sigma) must have full rank)")
+        raise ValueError(
+            "sigma must be positive (J = W diag(sigma) must have full rank)"
+        )
     ms = [check_int(m, "m", 1) for m in ms]
     if not ms or max(ms) > n:
-        raise ValueError(f"ms must be a non-empty sequence of integers in [1, n = {n}], got {ms}")
+        raise ValueError(
+            f"ms must be a non-empty sequence of integers in [1, n = {n}], got {ms}"
+        )
     draws = check_int(draws, "draws", 1)
     rng = np.random.default_rng(check_int(seed, "seed", 0))
     J = W * sigma
     rows: dict[str, list[Any]] = {
-        key: [] for key in ("family", "label", "m", "err2", "bound", "first", "tail", "range_err2")
+        key: []
+        for key in (
+            "family",
+            "label",
+            "m",
+            "err2",
+            "bound",
+            "first",
+            "tail",
+            "range_err2",
+        )
     }
     for m in ms:
         for _ in range(draws):
             x = signal(m, rng) if callable(signal) else signal
             x = as_real_array(x, "signal", ndim=1)
             if x.shape[0] != n:
-                raise ValueError(f"the signal must have length n = {n}, got {x.shape[0]}")
+                raise ValueError(
+                    f"the signal must have length n = {n}, got {x.shape[0]}"
+                )
             A = rng.standard_normal((m, n)) / np.sqrt(m)
             x_hat = J @ min_norm_solution(A, J, A @ x)
             bound, first, tail = theorem1_bound(sigma, W, x, m, return_terms=True)
-            Q, _ = np.linalg.qr((A @ J).T)  # orthonormal basis of range((A J)^T) = range(Sigma W^T A^T)
+            Q, _ = np.linalg.qr(
+                (A @ J).T
+            )  # orthonormal basis of range((A J)^T) = range(Sigma W^T A^T)
             R = np.diag(sigma) - Q @ (Q.T * sigma[None, :])  # (I - P) Sigma
             for key, val in (
-                ("family", family), ("label", label), ("m", m),
-                ("err2", float(np.sum((x_hat - x) ** 2))), ("bound", bound), ("first", first),
-                ("tail", tail), ("range_err2", float(np.linalg.eigvalsh(R.T @ R)[-1])),
+                ("family", family),
+                ("label", label),
+                ("m", m),
+                ("err2", float(np.sum((x_hat - x) ** 2))),
+                ("bound", bound),
+                ("first", first),
+                ("tail", tail),
+                ("range_err2", float(np.linalg.eigvalsh(R.T @ R)[-1])),
             ):
                 rows[key].append(val)
     return {key: np.array(val) for key, val in rows.items()}
+
+
 def stack_tables(*tables: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Concatenate tables (dicts of equal-length arrays) with the same columns.
 
@@ -322,5 +351,7 @@ def stack_tables(*tables: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     keys = list(tables[0])
     for t in tables[1:]:
         if list(t) != keys:
-            raise ValueError(f"all tables must have the same columns {keys}, got {list(t)}")
+            raise ValueError(
+                f"all tables must have the same columns {keys}, got {list(t)}"
+            )
     return {key: np.concatenate([np.asarray(t[key]) for t in tables]) for key in keys}

@@ -91,7 +91,11 @@ def _line_fit(t: Array, logv: Array) -> tuple[float, float, float]:
 
 
 def fit_geometric_decay(
-    values: Any, start: int = 0, stop: int | None = None, *, return_details: bool = False
+    values: Any,
+    start: int = 0,
+    stop: int | None = None,
+    *,
+    return_details: bool = False,
 ) -> float | DecayFit:
     """Fit ``values[i] ~ A * gamma**i`` on the entries ``i = start, ..., stop - 1``.
 
@@ -176,11 +180,15 @@ def fit_power_law_decay(
     else:
         x = as_real_array(x, "x", ndim=1)
         if x.shape != values.shape:
-            raise ValueError(f"x must have the shape of values {values.shape}, got {x.shape}")
+            raise ValueError(
+                f"x must have the shape of values {values.shape}, got {x.shape}"
+            )
     xs = x[start:stop]
     if np.any(xs <= 0):
         bad = start + int(np.argmax(xs <= 0))
-        raise ValueError(f"x must be > 0 on the fitted entries (its logarithm is used), but x[{bad}] = {x[bad]!r}")
+        raise ValueError(
+            f"x must be > 0 on the fitted entries (its logarithm is used), but x[{bad}] = {x[bad]!r}"
+        )
     if np.ptp(xs) == 0:
         raise ValueError("x must not be constant on the fitted entries")
     slope, intercept, r2 = _line_fit(np.log(xs), np.log(values[start:stop]))

@@ -137,7 +137,9 @@ def pad_kernel(u: Any, n: int) -> tuple[Array, int]:
     n = check_int(n, "n", 1)
     u = as_real_array(u, "u", ndim=1)
     if u.shape[0] > n:
-        raise ValueError(f"kernel u has length {u.shape[0]} but must be no longer than n = {n}")
+        raise ValueError(
+            f"kernel u has length {u.shape[0]} but must be no longer than n = {n}"
+        )
     out = np.zeros(n)
     out[: u.shape[0]] = u
     return out, n

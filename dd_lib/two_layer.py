@@ -80,13 +80,19 @@ def conv_step_size(u: Any, n: int) -> float:
     >>> conv_step_size([1.0, 1.0], 4)
     0.25
     >>> u = triangular_kernel(4, 64)
-    >>> bool(np.isclose(conv_step_size(u, 64), 1 / np.linalg.norm(circulant(u, 64), 2) ** 2))
+    >>> bool(
+    ...     np.isclose(
+    ...         conv_step_size(u, 64), 1 / np.linalg.norm(circulant(u, 64), 2) ** 2
+    ...     )
+    ... )
     True
     """
     col, n = pad_kernel(u, n)
     norm2 = float(np.max(np.abs(np.fft.rfft(col)))) ** 2
     if norm2 == 0:
-        raise ValueError("kernel u must not be all zeros (its circulant matrix has norm 0)")
+        raise ValueError(
+            "kernel u must not be all zeros (its circulant matrix has norm 0)"
+        )
     return 1.0 / norm2
 
 
@@ -154,11 +160,15 @@ class TwoLayerGenerator(nn.Module):
             raise ValueError("kernel u must not be all zeros")
         k = check_int(k, "k", 2)
         if k % 2:
-            raise ValueError(f"k must be even (v has k/2 entries +1/sqrt(k) and k/2 entries -1/sqrt(k)), got {k}")
+            raise ValueError(
+                f"k must be even (v has k/2 entries +1/sqrt(k) and k/2 entries -1/sqrt(k)), got {k}"
+            )
         omega = check_positive(omega, "omega")
         seed = check_int(seed, "seed", 0)
         if dtype not in (torch.float32, torch.float64):
-            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+            raise ValueError(
+                f"dtype must be torch.float32 or torch.float64, got {dtype}"
+            )
         device = torch.device(device) if device is not None else get_device()
         self.n, self.k, self.omega = n, k, omega
         gen = torch.Generator(device="cpu").manual_seed(seed)
@@ -175,7 +185,9 @@ class TwoLayerGenerator(nn.Module):
             return self.C
         if not isinstance(C, torch.Tensor) or C.shape != (self.n, self.k):
             shape = tuple(C.shape) if isinstance(C, torch.Tensor) else type(C).__name__
-            raise ValueError(f"C must be a tensor of shape ({self.n}, {self.k}), got {shape}")
+            raise ValueError(
+                f"C must be a tensor of shape ({self.n}, {self.k}), got {shape}"
+            )
         return C
 
     def conv(self, C: torch.Tensor | None = None) -> torch.Tensor:
@@ -235,7 +247,9 @@ class TwoLayerFit:
 
     Examples
     --------
-    >>> fit = TwoLayerFit(np.array([0, 1]), np.array([[1.0, 0.0], [0.5, 0.0]]), np.zeros(2))
+    >>> fit = TwoLayerFit(
+    ...     np.array([0, 1]), np.array([[1.0, 0.0], [0.5, 0.0]]), np.zeros(2)
+    ... )
     >>> print(fit.outputs([1.0, 0.0]))
     [[0.  0. ]
      [0.5 0. ]]
@@ -249,7 +263,9 @@ class TwoLayerFit:
         """The generator outputs ``G(C_t) = y - r_t`` (shape (T, n))."""
         y = as_real_array(y, "y", ndim=1)
         if y.shape[0] != self.residuals.shape[1]:
-            raise ValueError(f"y must have length {self.residuals.shape[1]}, got {y.shape[0]}")
+            raise ValueError(
+                f"y must have length {self.residuals.shape[1]}, got {y.shape[0]}"
+            )
         return y[None, :] - self.residuals
 
 
@@ -323,11 +339,15 @@ def fit_two_layer_gd(
     True
     """
     if not isinstance(generator, TwoLayerGenerator):
-        raise ValueError(f"generator must be a dd_lib.TwoLayerGenerator, got {type(generator).__name__}")
+        raise ValueError(
+            f"generator must be a dd_lib.TwoLayerGenerator, got {type(generator).__name__}"
+        )
     n = generator.n
     y = as_real_array(y, "y", ndim=1)
     if y.shape[0] != n:
-        raise ValueError(f"y must have length n = {n} (the generator's output size), got {y.shape[0]}")
+        raise ValueError(
+            f"y must have length n = {n} (the generator's output size), got {y.shape[0]}"
+        )
     steps = check_int(steps, "steps", 0)
     record_every = check_int(record_every, "record_every", 1)
     eta = check_step_size(eta, conv_step_size(generator.u.cpu().numpy(), n), "||U||")
@@ -338,7 +358,9 @@ def fit_two_layer_gd(
     v = generator.v
     y_t = torch.as_tensor(y, device=dev, dtype=dt)
     with torch.no_grad():
-        Ct = generator.C.detach().T.contiguous().clone()  # (k, n): FFTs along the last axis
+        Ct = (
+            generator.C.detach().T.contiguous().clone()
+        )  # (k, n): FFTs along the last axis
         C0t = Ct.clone()
         c0_norm = float(torch.linalg.norm(C0t).item())
         record = _recorded_steps(steps, record_every)
@@ -351,7 +373,9 @@ def fit_two_layer_gd(
 
             iterator = tqdm(iterator, desc="gradient descent", leave=False)
         for t in iterator:
-            Z = torch.fft.irfft(u_hat[None, :] * torch.fft.rfft(Ct, dim=1), n, dim=1)  # (U C)^T
+            Z = torch.fft.irfft(
+                u_hat[None, :] * torch.fft.rfft(Ct, dim=1), n, dim=1
+            )  # (U C)^T
             out = v @ torch.relu(Z)  # G(C), shape (n,)
             if slot < record.shape[0] and t == record[slot]:
                 res[slot] = (y_t - out).cpu().numpy()
@@ -360,7 +384,9 @@ def fit_two_layer_gd(
             if t == steps:
                 break
             back = (Z > 0).to(dt) * (v[:, None] * (out - y_t)[None, :])  # (k, n)
-            grad_t = torch.fft.irfft(u_hat_conj[None, :] * torch.fft.rfft(back, dim=1), n, dim=1)
+            grad_t = torch.fft.irfft(
+                u_hat_conj[None, :] * torch.fft.rfft(back, dim=1), n, dim=1
+            )
             Ct -= eta * grad_t
         generator.C.copy_(Ct.T)
     return TwoLayerFit(steps=record, residuals=res, weight_distance=dist)
@@ -529,7 +555,9 @@ def denoising_error_bound(
     rises as noise is fitted.
 
     >>> sigma = np.array([1.0, 0.3, 0.2, 0.1])
-    >>> print(np.round(denoising_error_bound(sigma, 1, 0.5, [0, 1, 5, 50], 1.0, 0.5), 4))
+    >>> print(
+    ...     np.round(denoising_error_bound(sigma, 1, 0.5, [0, 1, 5, 50], 1.0, 0.5), 4)
+    ... )
     [1.     0.6256 0.2801 0.3761]
     """
     sigma, _ = check_spectrum(sigma)
@@ -537,7 +565,9 @@ def denoising_error_bound(
     n = s_sorted.shape[0]
     signal_norm = check_nonnegative(signal_norm, "signal_norm")
     noise_level = check_nonnegative(noise_level, "noise_level")
-    factors = gd_residual_factor(s_sorted, eta, tau)  # shape tau.shape + (n,), entries in [0, 1]
+    factors = gd_residual_factor(
+        s_sorted, eta, tau
+    )  # shape tau.shape + (n,), entries in [0, 1]
     signal = factors[..., p - 1] * signal_norm
     noise = noise_level * np.sqrt(np.mean((1.0 - factors) ** 2, axis=-1))
     return signal + noise

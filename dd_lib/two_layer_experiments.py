@@ -45,14 +45,23 @@ from .two_layer import (
 
 Array = NDArray[np.float64]
 Table = dict[str, np.ndarray]
-_CHANGE_KEYS = ("change", "step1_bound", "flip_fraction", "max_row_flips", "radius", "lemma7_bound")
+_CHANGE_KEYS = (
+    "change",
+    "step1_bound",
+    "flip_fraction",
+    "max_row_flips",
+    "radius",
+    "lemma7_bound",
+)
 
 
 def _check_weights(C0: Any, C: Any, n: int) -> tuple[Array, Array]:
     C0 = as_real_array(C0, "C0", ndim=2)
     C = as_real_array(C, "C", ndim=2)
     if C0.shape != C.shape or C0.shape[0] != n:
-        raise ValueError(f"C0 and C must both have shape (n, k) with n = {n}, got {C0.shape} and {C.shape}")
+        raise ValueError(
+            f"C0 and C must both have shape (n, k) with n = {n}, got {C0.shape} and {C.shape}"
+        )
     return C0, C
 
 
@@ -113,7 +122,11 @@ def jacobian_change(u: Any, n: int, C0: Any, C: Any) -> dict[str, float]:
     row_flips = np.abs(D).sum(axis=1)
     omega = float(np.sqrt(np.mean(C0**2)))
     radius = float(np.linalg.norm(C - C0, 2)) / omega
-    lemma7 = np.sqrt(2.0) * (2 * k * radius) ** (1 / 3) / np.sqrt(k) if radius <= np.sqrt(k) / 2 else np.nan
+    lemma7 = (
+        np.sqrt(2.0) * (2 * k * radius) ** (1 / 3) / np.sqrt(k)
+        if radius <= np.sqrt(k) / 2
+        else np.nan
+    )
     return {
         "change": change,
         "step1_bound": float(np.sqrt(row_flips.max() / k)),
@@ -221,8 +234,18 @@ def linearisation_run(
     --------
     >>> n = 16
     >>> u = gaussian_kernel(1.5, n)
-    >>> run = linearisation_run(u, n, 256, trig_basis(n)[:, 1], eta=conv_step_size(u, n),
-    ...                         omega=0.25, steps=40, record_every=20, theorem4=True, device="cpu")
+    >>> run = linearisation_run(
+    ...     u,
+    ...     n,
+    ...     256,
+    ...     trig_basis(n)[:, 1],
+    ...     eta=conv_step_size(u, n),
+    ...     omega=0.25,
+    ...     steps=40,
+    ...     record_every=20,
+    ...     theorem4=True,
+    ...     device="cpu",
+    ... )
     >>> run.fit.steps.tolist(), bool(run.deviation.max() < 0.1)
     ([0, 20, 40], True)
     >>> bool(run.terms["rhs"] >= run.terms["measured"])
@@ -235,12 +258,17 @@ def linearisation_run(
     fit = fit_two_layer_gd(gen, y, eta, steps, record_every=record_every)
     sigma = dual_kernel(u, n)
     W = trig_basis(n)
-    pred = linear_residuals(sigma, W, fit.residuals[0], eta, steps, record_every=record_every)
+    pred = linear_residuals(
+        sigma, W, fit.residuals[0], eta, steps, record_every=record_every
+    )
     r0 = float(np.linalg.norm(fit.residuals[0]))
     diff = np.linalg.norm(fit.residuals - pred, axis=1)
     change = jacobian_change(u, n, C0, gen.C.detach().cpu().numpy())
     terms: dict[str, float] = {
-        "measured": float(diff.max()), "r0": r0, "c0_norm": float(np.linalg.norm(C0)), **change
+        "measured": float(diff.max()),
+        "r0": r0,
+        "c0_norm": float(np.linalg.norm(C0)),
+        **change,
     }
     if theorem4:
         beta = float(np.sqrt(1.0 / conv_step_size(u, n)))
@@ -318,8 +346,16 @@ def linearisation_sweep(
     --------
     >>> n = 16
     >>> u = gaussian_kernel(1.5, n)
-    >>> tab = linearisation_sweep(u, n, [8, 64], {"cos": trig_basis(n)[:, 1]},
-    ...                           eta=conv_step_size(u, n), omega=0.25, steps=20, device="cpu")
+    >>> tab = linearisation_sweep(
+    ...     u,
+    ...     n,
+    ...     [8, 64],
+    ...     {"cos": trig_basis(n)[:, 1]},
+    ...     eta=conv_step_size(u, n),
+    ...     omega=0.25,
+    ...     steps=20,
+    ...     device="cpu",
+    ... )
     >>> tab["k"].tolist(), tab["target"].tolist()
     ([8, 64], ['cos', 'cos'])
     """
@@ -332,13 +368,27 @@ def linearisation_sweep(
         for name, target in targets.items():
             for seed in seeds:
                 run = linearisation_run(
-                    u, n, k, target, eta=eta, omega=omega, steps=steps, seed=seed,
-                    record_every=record_every, device=device,
+                    u,
+                    n,
+                    k,
+                    target,
+                    eta=eta,
+                    omega=omega,
+                    steps=steps,
+                    seed=seed,
+                    record_every=record_every,
+                    device=device,
                 )
                 change = {key: run.terms[key] for key in _CHANGE_KEYS}
                 rows.append(
-                    {"k": k, "target": name, "seed": seed, "deviation": float(run.deviation.max()),
-                     "weight_distance": float(run.fit.weight_distance[-1]), **change}
+                    {
+                        "k": k,
+                        "target": name,
+                        "seed": seed,
+                        "deviation": float(run.deviation.max()),
+                        "weight_distance": float(run.fit.weight_distance[-1]),
+                        **change,
+                    }
                 )
     return _rows_to_table(rows)
 
@@ -404,8 +454,17 @@ def structure_vs_noise(
     --------
     >>> n = 16
     >>> u = gaussian_kernel(1.5, n)
-    >>> out = structure_vs_noise(u, n, 64, {"cos": trig_basis(n)[:, 1]}, eta=conv_step_size(u, n),
-    ...                          omega=0.25, steps=50, record_every=25, device="cpu")
+    >>> out = structure_vs_noise(
+    ...     u,
+    ...     n,
+    ...     64,
+    ...     {"cos": trig_basis(n)[:, 1]},
+    ...     eta=conv_step_size(u, n),
+    ...     omega=0.25,
+    ...     steps=50,
+    ...     record_every=25,
+    ...     device="cpu",
+    ... )
     >>> out["cos"]["steps"].tolist(), bool(out["cos"]["mse"][-1] < out["cos"]["mse"][0])
     ([0, 25, 50], True)
     """
@@ -416,8 +475,16 @@ def structure_vs_noise(
     out: dict[str, Table] = {}
     for name, target in targets.items():
         run = linearisation_run(
-            u, n, k, target, eta=eta, omega=omega, steps=steps, seed=seed,
-            record_every=record_every, device=device,
+            u,
+            n,
+            k,
+            target,
+            eta=eta,
+            omega=omega,
+            steps=steps,
+            seed=seed,
+            record_every=record_every,
+            device=device,
         )
         c0_norm = run.terms["c0_norm"]
         coef0 = W.T @ run.fit.residuals[0]
@@ -431,7 +498,9 @@ def structure_vs_noise(
             "distance": run.fit.weight_distance,
             "distance_linear": dist_lin,
             "output": y[None, :] - run.fit.residuals,
-            "distance_complete": np.array([np.sqrt(np.sum(coef0**2 / sigma**2)) / c0_norm]),
+            "distance_complete": np.array(
+                [np.sqrt(np.sum(coef0**2 / sigma**2)) / c0_norm]
+            ),
         }
     return out
 
@@ -500,21 +569,31 @@ def denoising_run(
     >>> u = gaussian_kernel(1.5, n)
     >>> x = trig_basis(n)[:, 0]
     >>> z = 0.1 / np.sqrt(n) * np.random.default_rng(0).standard_normal(n)
-    >>> run = denoising_run(u, n, 64, x, z, 1, eta=conv_step_size(u, n), omega=0.01, device="cpu")
+    >>> run = denoising_run(
+    ...     u, n, 64, x, z, 1, eta=conv_step_size(u, n), omega=0.01, device="cpu"
+    ... )
     >>> bool(run["err"][run["t_best"]] < run["err"][0])
     True
     """
     x = as_real_array(x, "x", ndim=1)
     z = as_real_array(z, "z", ndim=1)
     if x.shape != (n,) or z.shape != (n,):
-        raise ValueError(f"x and z must have length n = {n}, got {x.shape} and {z.shape}")
+        raise ValueError(
+            f"x and z must have length n = {n}, got {x.shape} and {z.shape}"
+        )
     sigma = dual_kernel(u, n)
     W = trig_basis(n)
-    vs = float(np.linalg.norm(z)) if noise_level is None else check_nonnegative(noise_level, "noise_level")
+    vs = (
+        float(np.linalg.norm(z))
+        if noise_level is None
+        else check_nonnegative(noise_level, "noise_level")
+    )
     taus = np.arange(0, 50000)
     B = denoising_error_bound(sigma, p, eta, taus, float(np.linalg.norm(x)), vs)
     t_b = int(np.argmin(B))
-    horizon = int(2.5 * t_b) + 20 if horizon is None else check_int(horizon, "horizon", 1)
+    horizon = (
+        int(2.5 * t_b) + 20 if horizon is None else check_int(horizon, "horizon", 1)
+    )
     y = x + z
     gen = TwoLayerGenerator(u, n, k, omega=omega, seed=seed, device=device)
     g0 = float(torch.linalg.norm(gen().detach()).item())
@@ -535,7 +614,9 @@ def denoising_run(
     }
 
 
-def noise_term_tail(sigma: Any, eta: float, tau: float, noise_level: float, delta: float) -> float:
+def noise_term_tail(
+    sigma: Any, eta: float, tau: float, noise_level: float, delta: float
+) -> float:
     """A high-probability bound on the fitted-noise term of Theorem 2.
 
     For ``z ~ N(0, varsigma^2/n I)`` the term
@@ -585,7 +666,11 @@ def noise_term_tail(sigma: Any, eta: float, tau: float, noise_level: float, delt
     a = (1 - gd_residual_factor(sigma, eta, tau)) ** 2
     t = np.log(1 / delta)
     n = sigma.shape[0]
-    return float(vs / np.sqrt(n) * np.sqrt(a.sum() + 2 * np.sqrt(np.sum(a**2) * t) + 2 * a.max() * t))
+    return float(
+        vs
+        / np.sqrt(n)
+        * np.sqrt(a.sum() + 2 * np.sqrt(np.sum(a**2) * t) + 2 * a.max() * t)
+    )
 
 
 def denoising_grid(
@@ -653,8 +738,16 @@ def denoising_grid(
     --------
     >>> n = 16
     >>> u = gaussian_kernel(1.5, n)
-    >>> tab, curves = denoising_grid(u, n, 64, [1], [0.1, 0.2], eta=conv_step_size(u, n),
-    ...                              omega=0.01, device="cpu")
+    >>> tab, curves = denoising_grid(
+    ...     u,
+    ...     n,
+    ...     64,
+    ...     [1],
+    ...     [0.1, 0.2],
+    ...     eta=conv_step_size(u, n),
+    ...     omega=0.01,
+    ...     device="cpu",
+    ... )
     >>> tab["p"].tolist(), sorted(curves)
     ([1, 1], [(1, 0.1), (1, 0.2)])
     """
@@ -675,19 +768,39 @@ def denoising_grid(
             x /= np.linalg.norm(x)
             z = vs / np.sqrt(n) * rng.standard_normal(n)
             run = denoising_run(
-                u, n, k, x, z, p, eta=eta, omega=omega, seed=seed, noise_level=vs, device=device
+                u,
+                n,
+                k,
+                x,
+                z,
+                p,
+                eta=eta,
+                omega=omega,
+                seed=seed,
+                noise_level=vs,
+                device=device,
             )
             t_thm, t_b, t_best = run["t_thm"], run["t_b"], run["t_best"]
             q_p = 1 - eta * s_sorted[p - 1] ** 2
             rows.append(
                 {
-                    "p": p, "noise_level": vs, "rate": vs * np.sqrt(p / n),
-                    "t_thm": t_thm, "t_b": t_b, "t_best": t_best,
-                    "e_thm": run["err"][t_thm], "e_b": run["err"][t_b], "e_best": run["err"][t_best],
+                    "p": p,
+                    "noise_level": vs,
+                    "rate": vs * np.sqrt(p / n),
+                    "t_thm": t_thm,
+                    "t_b": t_b,
+                    "t_best": t_best,
+                    "e_thm": run["err"][t_thm],
+                    "e_b": run["err"][t_b],
+                    "e_best": run["err"][t_best],
                     "e_lin_b": run["err_linear"][t_b],
                     "bound_thm": q_p**t_thm + vs * np.sqrt(2 * p / n),
-                    "B_b": run["bound"][t_b], "g0": run["g0"], "deviation": run["deviation"],
-                    "linear_tail": q_p**t_b + noise_term_tail(sigma, eta, t_b, vs, delta) + run["g0"],
+                    "B_b": run["bound"][t_b],
+                    "g0": run["g0"],
+                    "deviation": run["deviation"],
+                    "linear_tail": q_p**t_b
+                    + noise_term_tail(sigma, eta, t_b, vs, delta)
+                    + run["g0"],
                 }
             )
             curves[(p, vs)] = run

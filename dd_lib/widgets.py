@@ -31,11 +31,15 @@ RenderFn = Callable[..., Figure]
 
 def _check_grid(grid: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
     if not isinstance(grid, Mapping) or not grid:
-        raise ValueError("grid must be a non-empty mapping from parameter name to a sequence of values")
+        raise ValueError(
+            "grid must be a non-empty mapping from parameter name to a sequence of values"
+        )
     out: dict[str, list[Any]] = {}
     for name, values in grid.items():
         if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError(f"grid keys must be parameter names (identifiers), got {name!r}")
+            raise ValueError(
+                f"grid keys must be parameter names (identifiers), got {name!r}"
+            )
         vals = list(values)
         if not vals:
             raise ValueError(f"grid[{name!r}] must hold at least one value")
@@ -54,7 +58,9 @@ def _png_data_uri(fig: Figure, dpi: int) -> str:
     plt.close(fig)
     img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     out = io.BytesIO()
-    img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, format="PNG", optimize=True)
+    img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+        out, format="PNG", optimize=True
+    )
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
@@ -105,14 +111,21 @@ def precomputed_slider(
     ...     fig, ax = plt.subplots()
     ...     ax.plot([0, 1], [0, a])
     ...     return fig
-    >>> page = precomputed_slider(render, {"a": [0.0, 1.0]}, alt=lambda a: f"a line of slope {a}")
-    >>> page.data.count('type="range"'), page.data.count("data:image/png")  # 1 slider, 2 frames + the first shown
+    >>> page = precomputed_slider(
+    ...     render, {"a": [0.0, 1.0]}, alt=lambda a: f"a line of slope {a}"
+    ... )
+    >>> (
+    ...     page.data.count('type="range"'),
+    ...     page.data.count("data:image/png"),
+    ... )  # 1 slider, 2 frames + the first shown
     (1, 3)
     """
     from IPython.display import HTML
 
     if not callable(render) or not callable(alt):
-        raise ValueError("render and alt must be callables taking the grid parameters as keywords")
+        raise ValueError(
+            "render and alt must be callables taking the grid parameters as keywords"
+        )
     grid = _check_grid(grid)
     labels = dict(labels or {})
     initial = dict(initial or {})
@@ -121,7 +134,9 @@ def precomputed_slider(
     for name in names:
         if name in initial:
             if initial[name] not in grid[name]:
-                raise ValueError(f"initial[{name!r}] = {initial[name]!r} is not one of grid[{name!r}] = {grid[name]}")
+                raise ValueError(
+                    f"initial[{name!r}] = {initial[name]!r} is not one of grid[{name!r}] = {grid[name]}"
+                )
             start[name] = grid[name].index(initial[name])
         else:
             start[name] = (len(grid[name]) - 1) // 2
@@ -130,11 +145,16 @@ def precomputed_slider(
         params = {n: grid[n][i] for n, i in zip(names, idx)}
         fig = render(**params)
         if not isinstance(fig, Figure):
-            raise ValueError(f"render must return a matplotlib Figure, got {type(fig).__name__}")
+            raise ValueError(
+                f"render must return a matplotlib Figure, got {type(fig).__name__}"
+            )
         frames["_".join(map(str, idx))] = [_png_data_uri(fig, dpi), alt(**params)]
-    uid = "dds-" + hashlib.sha1(
-        json.dumps([names, [[_label(v) for v in grid[n]] for n in names]]).encode()
-    ).hexdigest()[:10]
+    uid = (
+        "dds-"
+        + hashlib.sha1(
+            json.dumps([names, [[_label(v) for v in grid[n]] for n in names]]).encode()
+        ).hexdigest()[:10]
+    )
     first = "_".join(str(start[n]) for n in names)
     controls = []
     for n in names:
@@ -144,7 +164,7 @@ def precomputed_slider(
             f'<input type="range" class="dds-input" data-name="{n}" data-values=\'{vals}\' '
             f'min="0" max="{len(grid[n]) - 1}" step="1" value="{start[n]}" '
             f'aria-label="{html.escape(labels.get(n, n))}" style="vertical-align:middle;width:14em"> '
-            f'<output>{html.escape(_label(grid[n][start[n]]))}</output></label>'
+            f"<output>{html.escape(_label(grid[n][start[n]]))}</output></label>"
         )
     src, alt0 = frames[first]
     return HTML(
@@ -196,7 +216,9 @@ def live_slider(
     ...     fig, ax = plt.subplots()
     ...     ax.plot([0, 1], [0, a])
     ...     return fig
-    >>> with contextlib.redirect_stdout(io.StringIO()):  # without a kernel the figure would print as text
+    >>> with contextlib.redirect_stdout(
+    ...     io.StringIO()
+    ... ):  # without a kernel the figure would print as text
     ...     box = live_slider(render, {"a": (0.0, 1.0, 0.1, 0.5)})
     >>> [w.description for w in box.children[:-1]]
     ['a']
@@ -205,21 +227,35 @@ def live_slider(
     from IPython.display import display
 
     if not callable(render):
-        raise ValueError("render must be a callable taking the slider values as keywords")
+        raise ValueError(
+            "render must be a callable taking the slider values as keywords"
+        )
     if not isinstance(ranges, Mapping) or not ranges:
-        raise ValueError("ranges must be a non-empty mapping name -> (min, max, step, value)")
+        raise ValueError(
+            "ranges must be a non-empty mapping name -> (min, max, step, value)"
+        )
     labels = dict(labels or {})
     sliders = {}
     for name, spec in ranges.items():
         if len(spec) != 4:
-            raise ValueError(f"ranges[{name!r}] must be (min, max, step, value), got {spec!r}")
+            raise ValueError(
+                f"ranges[{name!r}] must be (min, max, step, value), got {spec!r}"
+            )
         lo, hi, step, value = (float(s) for s in spec)
         if not lo <= value <= hi or step <= 0:
-            raise ValueError(f"ranges[{name!r}] needs min <= value <= max and step > 0, got {spec!r}")
+            raise ValueError(
+                f"ranges[{name!r}] needs min <= value <= max and step > 0, got {spec!r}"
+            )
         sliders[name] = widgets.FloatSlider(
-            min=lo, max=hi, step=step, value=value, description=labels.get(name, name),
-            continuous_update=False, readout_format=".3g",
-            style={"description_width": "initial"}, layout=widgets.Layout(width="28em"),
+            min=lo,
+            max=hi,
+            step=step,
+            value=value,
+            description=labels.get(name, name),
+            continuous_update=False,
+            readout_format=".3g",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="28em"),
         )
     out = widgets.Output()
 

@@ -49,13 +49,18 @@ def test_sizes_follow_the_scale(monkeypatch):
     # a copy: changing it leaves the table alone
     paper["k_sweep"].append(1)
     paper["n"] = 1
-    assert dd.sizes("ch4") == dd.SIZES["ch4"]["paper"] and dd.SIZES["ch4"]["paper"]["n"] == 300
+    assert (
+        dd.sizes("ch4") == dd.SIZES["ch4"]["paper"]
+        and dd.SIZES["ch4"]["paper"]["n"] == 300
+    )
 
 
 def test_sizes_table_is_complete():
     for chapter in ["intro", "ch1", "ch2", "ch3", "ch4", "ch5"]:
         assert set(dd.SIZES[chapter]) == {"book", "paper"}
-        assert set(dd.SIZES[chapter]["book"]) == set(dd.SIZES[chapter]["paper"]), chapter
+        assert set(dd.SIZES[chapter]["book"]) == set(dd.SIZES[chapter]["paper"]), (
+            chapter
+        )
 
 
 @pytest.mark.parametrize("bad", ["ch99", "4", None, 4])
@@ -90,7 +95,9 @@ def test_psnr_and_ssim():
     assert dd.ssim(x, x) == pytest.approx(1.0)
     from skimage.metrics import structural_similarity
 
-    assert dd.ssim(x, noisy) == pytest.approx(structural_similarity(x, noisy, data_range=1.0))
+    assert dd.ssim(x, noisy) == pytest.approx(
+        structural_similarity(x, noisy, data_range=1.0)
+    )
     assert dd.ssim(x, noisy) < dd.ssim(x, x + 0.01 * rng.standard_normal(x.shape)) < 1.0
     with pytest.raises(ValueError, match="same shape"):
         dd.psnr(x, x[:5])
@@ -109,7 +116,11 @@ def _render(a, b):
 
 
 def test_precomputed_slider_holds_every_frame_and_script():
-    out = dd.precomputed_slider(_render, {"a": [0.0, 1.0, 2.0], "b": [1, 2]}, alt=lambda a, b: f"line {a} to {b}")
+    out = dd.precomputed_slider(
+        _render,
+        {"a": [0.0, 1.0, 2.0], "b": [1, 2]},
+        alt=lambda a, b: f"line {a} to {b}",
+    )
     html = out.data
     assert html.count('type="range"') == 2
     for i in range(3):
@@ -118,7 +129,14 @@ def test_precomputed_slider_holds_every_frame_and_script():
     assert "line 1.0 to 1" in html  # initial frame's alt text (middle values)
     assert re.search(r'id="dds-[0-9a-f]{10}"', html)
     # deterministic: same input, same HTML
-    assert dd.precomputed_slider(_render, {"a": [0.0, 1.0, 2.0], "b": [1, 2]}, alt=lambda a, b: f"line {a} to {b}").data == html
+    assert (
+        dd.precomputed_slider(
+            _render,
+            {"a": [0.0, 1.0, 2.0], "b": [1, 2]},
+            alt=lambda a, b: f"line {a} to {b}",
+        ).data
+        == html
+    )
 
 
 def test_slider_bad_input():
@@ -127,7 +145,9 @@ def test_slider_bad_input():
     with pytest.raises(ValueError, match="at least one value"):
         dd.precomputed_slider(_render, {"a": [], "b": [1]}, alt=str)
     with pytest.raises(ValueError, match="not one of"):
-        dd.precomputed_slider(_render, {"a": [1.0], "b": [1]}, alt=lambda a, b: "", initial={"a": 3.0})
+        dd.precomputed_slider(
+            _render, {"a": [1.0], "b": [1]}, alt=lambda a, b: "", initial={"a": 3.0}
+        )
     with pytest.raises(ValueError, match="Figure"):
         dd.precomputed_slider(lambda a: None, {"a": [1]}, alt=lambda a: "")
     with pytest.raises(ValueError, match=r"\(min, max, step, value\)"):
@@ -163,7 +183,9 @@ def test_precomputed_frames_are_palette_pngs_close_to_the_rendering():
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
-    full = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), dtype=float)
+    full = np.asarray(
+        Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), dtype=float
+    )
     quant = np.asarray(frame.convert("RGB"), dtype=float)
     assert full.shape == quant.shape
-    assert np.abs(full - quant).mean() < 2.0   # out of 255: visually the same
+    assert np.abs(full - quant).mean() < 2.0  # out of 255: visually the same

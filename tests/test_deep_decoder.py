@@ -21,7 +21,9 @@ CPU = "cpu"
 
 
 # --------------------------------------------------------------------------- deep decoder
-@pytest.mark.parametrize("k,d,c", [(1, 0, 1), (8, 2, 1), (16, 3, 3), (64, 4, 1), (32, 5, 3)])
+@pytest.mark.parametrize(
+    "k,d,c", [(1, 0, 1), (8, 2, 1), (16, 3, 3), (64, 4, 1), (32, 5, 3)]
+)
 def test_parameter_count_formula(k: int, d: int, c: int) -> None:
     net = DeepDecoder(2**d * 2, channels=k, depth=d, out_channels=c, seed=0, device=CPU)
     expected = (d + 1) * k**2 + 2 * k * (d + 1) + k * c
@@ -39,7 +41,11 @@ def test_architecture_block_order() -> None:
         if isinstance(m, nn.Conv2d):
             assert m.kernel_size == (1, 1) and m.bias is None
         if isinstance(m, nn.Upsample):
-            assert m.mode == "bilinear" and m.align_corners is False and m.scale_factor == 2
+            assert (
+                m.mode == "bilinear"
+                and m.align_corners is False
+                and m.scale_factor == 2
+            )
         if isinstance(m, nn.BatchNorm2d):
             assert m.affine and not m.track_running_stats
     assert len(net.mixing_layers()) == d + 2
@@ -51,7 +57,9 @@ def test_input_is_fixed_uniform_buffer() -> None:
     assert "input" in dict(net.named_buffers())
     assert not any(p is net.input for p in net.parameters())
     assert 0 <= float(net.input.min()) and float(net.input.max()) < 0.1
-    learn = DeepDecoder(64, channels=16, depth=4, seed=1, device=CPU, learnable_input=True)
+    learn = DeepDecoder(
+        64, channels=16, depth=4, seed=1, device=CPU, learnable_input=True
+    )
     assert learn.num_parameters() == net.num_parameters() + 16 * 4 * 4
 
 
@@ -93,16 +101,32 @@ def test_deep_decoder_bad_input(kwargs: dict, match: str) -> None:
 
 # --------------------------------------------------------------------------- deep image prior
 def test_dip_shape_count_and_noise() -> None:
-    net = DeepImagePrior(32, channels=(8, 8), skip_channels=(2, 2), in_channels=4, out_channels=3,
-                         input_noise_std=0.1, seed=0, device=CPU)
+    net = DeepImagePrior(
+        32,
+        channels=(8, 8),
+        skip_channels=(2, 2),
+        in_channels=4,
+        out_channels=3,
+        input_noise_std=0.1,
+        seed=0,
+        device=CPU,
+    )
     assert tuple(net().shape) == (1, 3, 32, 32)
     assert net.num_parameters() == sum(p.numel() for p in net.parameters())
     net.eval()
     assert torch.equal(net(), net())  # no input perturbation outside training
     net.train()
     assert not torch.equal(net(), net())  # perturbed input at every forward pass
-    again = DeepImagePrior(32, channels=(8, 8), skip_channels=(2, 2), in_channels=4, out_channels=3,
-                           input_noise_std=0.1, seed=0, device=CPU)
+    again = DeepImagePrior(
+        32,
+        channels=(8, 8),
+        skip_channels=(2, 2),
+        in_channels=4,
+        out_channels=3,
+        input_noise_std=0.1,
+        seed=0,
+        device=CPU,
+    )
     again.eval(), net.eval()
     assert torch.equal(again(), net())
 
@@ -146,7 +170,9 @@ def test_fit_decreases_loss_and_psnr_matches_skimage(tiny) -> None:
     assert abs(res.loss[-1] - np.mean((res.output - y) ** 2)) < 1e-5
     # the lowest-loss iterate is the loss minimum
     assert res.lowest_loss_iteration == res.iterations[np.argmin(res.loss)]
-    assert dd.psnr(img, res.lowest_loss_output) == pytest.approx(res.psnr[np.argmin(res.loss)], abs=1e-4)
+    assert dd.psnr(img, res.lowest_loss_output) == pytest.approx(
+        res.psnr[np.argmin(res.loss)], abs=1e-4
+    )
     # the oracle best iterate is the PSNR maximum
     assert res.best_psnr == pytest.approx(res.psnr.max())
     assert res.best_iteration == res.iterations[np.argmax(res.psnr)]
@@ -156,7 +182,15 @@ def test_fit_records_and_snapshots(tiny) -> None:
     img, y = tiny
     net = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
     snaps = [0, 7, 30, 45]
-    res = fit(net, y, steps=45, record_every=10, snapshots=snaps, progress=False, track_weights=True)
+    res = fit(
+        net,
+        y,
+        steps=45,
+        record_every=10,
+        snapshots=snaps,
+        progress=False,
+        track_weights=True,
+    )
     assert list(res.iterations) == [0, 10, 20, 30, 40, 45]
     assert sorted(res.snapshots) == snaps
     assert np.allclose(res.snapshots[45], res.output)
@@ -171,18 +205,35 @@ def test_fit_records_and_snapshots(tiny) -> None:
 
 def test_fit_snapshot_replays_iterate(tiny) -> None:
     img, y = tiny
-    a = fit(DeepDecoder(32, channels=8, depth=2, seed=2, device=CPU), y, steps=20, snapshots=[12],
-            progress=False, precision="float32")
-    b = fit(DeepDecoder(32, channels=8, depth=2, seed=2, device=CPU), y, steps=12, progress=False,
-            precision="float32")
+    a = fit(
+        DeepDecoder(32, channels=8, depth=2, seed=2, device=CPU),
+        y,
+        steps=20,
+        snapshots=[12],
+        progress=False,
+        precision="float32",
+    )
+    b = fit(
+        DeepDecoder(32, channels=8, depth=2, seed=2, device=CPU),
+        y,
+        steps=12,
+        progress=False,
+        precision="float32",
+    )
     assert np.allclose(a.snapshots[12], b.output, atol=1e-5)
 
 
 def test_discrepancy_stop(tiny) -> None:
     img, y = tiny
     rule = discrepancy_stop(0.1)
-    res = fit(DeepDecoder(32, channels=16, depth=2, seed=0, device=CPU), y, steps=2000, stop=rule,
-              reference=img, progress=False)
+    res = fit(
+        DeepDecoder(32, channels=16, depth=2, seed=0, device=CPU),
+        y,
+        steps=2000,
+        stop=rule,
+        reference=img,
+        progress=False,
+    )
     assert res.stopped_at is not None and res.stopped_at == res.iterations[-1] < 2000
     assert res.loss[-1] <= 0.1**2 < res.loss[-2]
     with pytest.raises(ValueError, match="sigma"):
@@ -192,8 +243,14 @@ def test_discrepancy_stop(tiny) -> None:
 @pytest.mark.parametrize("opt", ["adam", "sgd", "gd"])
 def test_fit_optimisers(tiny, opt: str) -> None:
     img, y = tiny
-    res = fit(DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU), y, steps=60, optimizer=opt,
-              lr=None if opt == "adam" else 0.5, progress=False)
+    res = fit(
+        DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU),
+        y,
+        steps=60,
+        optimizer=opt,
+        lr=None if opt == "adam" else 0.5,
+        progress=False,
+    )
     assert res.loss[-1] < res.loss[0]
 
 
@@ -201,13 +258,25 @@ def test_fit_colour_and_operators() -> None:
     img = test_image("astronaut", 32)
     mask = PixelMask((32, 32), keep=0.5, seed=0, device=CPU)
     y = mask(to_tensor(img))
-    res = fit(DeepDecoder(32, channels=16, depth=2, out_channels=3, seed=0, device=CPU), y, mask,
-              steps=80, reference=img, progress=False)
+    res = fit(
+        DeepDecoder(32, channels=16, depth=2, out_channels=3, seed=0, device=CPU),
+        y,
+        mask,
+        steps=80,
+        reference=img,
+        progress=False,
+    )
     assert res.output.shape == (32, 32, 3) and res.loss[-1] < 0.3 * res.loss[0]
     A = GaussianMeasurement(256, (1, 16, 16), seed=0, device=CPU)
     x = test_image("camera", 16)
-    res = fit(DeepDecoder(16, channels=8, depth=2, seed=0, device=CPU), A(to_tensor(x)), A, steps=80,
-              reference=x, progress=False)
+    res = fit(
+        DeepDecoder(16, channels=8, depth=2, seed=0, device=CPU),
+        A(to_tensor(x)),
+        A,
+        steps=80,
+        reference=x,
+        progress=False,
+    )
     assert res.loss[-1] < 0.3 * res.loss[0]
 
 
@@ -229,8 +298,13 @@ def test_fit_bad_input(tiny) -> None:
     with pytest.raises(ValueError, match="finite"):
         fit(net, bad, steps=5, progress=False)
     with pytest.raises(ValueError, match="operator"):
-        fit(net, np.zeros(10), GaussianMeasurement(12, (1, 32, 32), seed=0, device=CPU), steps=5,
-            progress=False)
+        fit(
+            net,
+            np.zeros(10),
+            GaussianMeasurement(12, (1, 32, 32), seed=0, device=CPU),
+            steps=5,
+            progress=False,
+        )
     with pytest.raises(ValueError, match="lr"):
         fit(net, y, steps=5, lr=-1.0, progress=False)
     with pytest.raises(ValueError, match="momentum"):
@@ -244,8 +318,15 @@ def test_fit_bad_input(tiny) -> None:
 
 
 def test_numpy_integer_sizes_are_accepted() -> None:
-    assert tuple(DeepDecoder(np.int64(32), channels=4, depth=2, device=CPU)().shape) == (1, 1, 32, 32)
-    assert tuple(DeepImagePrior(np.int64(32), channels=(4, 4), device=CPU)().shape) == (1, 1, 32, 32)
+    assert tuple(
+        DeepDecoder(np.int64(32), channels=4, depth=2, device=CPU)().shape
+    ) == (1, 1, 32, 32)
+    assert tuple(DeepImagePrior(np.int64(32), channels=(4, 4), device=CPU)().shape) == (
+        1,
+        1,
+        32,
+        32,
+    )
 
 
 # --------------------------------------------------------------------------- other code paths
@@ -264,11 +345,22 @@ DENOISE_SEEDS = range(4)
 def _denoising_fits(precision: str, device: str) -> list:
     img = test_image("camera", 64)
     y = add_noise(img, 25 / 255, seed=0)
-    return [fit(DeepDecoder(64, channels=32, depth=4, seed=s, device=device), y, steps=300, reference=img,
-                precision=precision, progress=False) for s in DENOISE_SEEDS]
+    return [
+        fit(
+            DeepDecoder(64, channels=32, depth=4, seed=s, device=device),
+            y,
+            steps=300,
+            reference=img,
+            precision=precision,
+            progress=False,
+        )
+        for s in DENOISE_SEEDS
+    ]
 
 
-def _assert_fits_like_float32(ref: list, other: list, start_rtol: float, what: str, must_differ: bool) -> None:
+def _assert_fits_like_float32(
+    ref: list, other: list, start_rtol: float, what: str, must_differ: bool
+) -> None:
     """``other`` (same seeds as ``ref``, a float32 CPU run) fits like ``ref``: the same start up to
     ``start_rtol`` (and not identical, with ``must_differ``), and best PSNRs and PSNR curves within
     the seed-to-seed spread of ``ref``."""
@@ -284,9 +376,13 @@ def _assert_fits_like_float32(ref: list, other: list, start_rtol: float, what: s
     #    and the largest between two float32 fits that differ only in the seed
     med = lambda p, q: float(np.median(np.abs(p - q)))  # noqa: E731
     curve = float(np.mean([med(a.psnr, b.psnr) for a, b in zip(ref, other)]))
-    curve_seed = max(med(ref[i].psnr, ref[j].psnr) for i, j in combinations(range(len(ref)), 2))
-    print(f"{what}: start max {max(start):.2e} (< {start_rtol:.2e}); best-PSNR bias {bias:.3f} dB "
-          f"(<= seed range {spread:.3f}); curve median |dPSNR| {curve:.3f} dB (<= seed pairs' max {curve_seed:.3f})")
+    curve_seed = max(
+        med(ref[i].psnr, ref[j].psnr) for i, j in combinations(range(len(ref)), 2)
+    )
+    print(
+        f"{what}: start max {max(start):.2e} (< {start_rtol:.2e}); best-PSNR bias {bias:.3f} dB "
+        f"(<= seed range {spread:.3f}); curve median |dPSNR| {curve:.3f} dB (<= seed pairs' max {curve_seed:.3f})"
+    )
     assert max(start) < start_rtol, (what, start)
     if must_differ:
         assert min(start) > 0, (what, start)  # the other arithmetic really ran
@@ -306,8 +402,12 @@ def test_bf16_fits_like_float32_within_the_seed_spread() -> None:
     ``res.precision`` and the start's lower bound.
     """
     f32, b16 = _denoising_fits("float32", CPU), _denoising_fits("bfloat16", CPU)
-    assert all(r.precision == "float32" for r in f32) and all(r.precision == "bfloat16" for r in b16)
-    _assert_fits_like_float32(f32, b16, start_rtol=2.0**-5, what="bfloat16", must_differ=True)
+    assert all(r.precision == "float32" for r in f32) and all(
+        r.precision == "bfloat16" for r in b16
+    )
+    _assert_fits_like_float32(
+        f32, b16, start_rtol=2.0**-5, what="bfloat16", must_differ=True
+    )
 
 
 def test_precision_default_and_auto(tiny) -> None:
@@ -324,7 +424,9 @@ def test_cpu_and_gpu_fit_alike() -> None:
     convolutions in TF32, 11 significant bits, u = 2**-11, where the GPU has it). The start agrees to
     8 u = 2**-8 (float32 alone would give far less); the rest as for bfloat16 (see the note above)."""
     cpu, gpu = _denoising_fits("float32", CPU), _denoising_fits("float32", "cuda")
-    _assert_fits_like_float32(cpu, gpu, start_rtol=2.0**-8, what="cuda", must_differ=False)
+    _assert_fits_like_float32(
+        cpu, gpu, start_rtol=2.0**-8, what="cuda", must_differ=False
+    )
 
 
 # --------------------------------------------------------------------------- images and noise
@@ -396,10 +498,24 @@ def test_tune_strength_and_bad_input() -> None:
 
 # --------------------------------------------------------------------------- the comparison table
 def test_denoising_comparison_table_draws_and_rows() -> None:
-    cfg = dict(size=16, depth=2, k_over=8, k_under=4, dip_channels=[4, 4], dip_skip=2, dip_input=4,
-               steps_over=40, steps_under=30, steps_dip=20, record_every=5, draws=2)
+    cfg = dict(
+        size=16,
+        depth=2,
+        k_over=8,
+        k_under=4,
+        dip_channels=[4, 4],
+        dip_skip=2,
+        dip_input=4,
+        steps_over=40,
+        steps_under=30,
+        steps_dip=20,
+        record_every=5,
+        draws=2,
+    )
     cases = [("camera", 0.1, "independent"), ("astronaut", 0.1, "shared")]
-    out = dd.denoising_comparison(cases, cfg, seed=3, workers=2, tune_steps=30, snapshots=[0, 10])
+    out = dd.denoising_comparison(
+        cases, cfg, seed=3, workers=2, tune_steps=30, snapshots=[0, 10]
+    )
     labels = out["labels"]
     assert labels == ["camera", "astronaut (shared)"]
     # whether the discrepancy rule fired is reported per draw and case; where it fired, "rule" is where
@@ -416,10 +532,16 @@ def test_denoising_comparison_table_draws_and_rows() -> None:
         assert out["psnr"][m].shape == (2, 2) and out["seconds"][m].shape == (2, 2)
         # BM3D on the luminance only where the noise is shared; every other row everywhere
         ran = np.isfinite(out["psnr"][m])
-        assert ran.all() if m != "BM3D (luminance)" else (not ran[:, 0].any() and ran[:, 1].all())
+        assert (
+            ran.all()
+            if m != "BM3D (luminance)"
+            else (not ran[:, 0].any() and ran[:, 1].all())
+        )
     # the oracle is at least as good as the rule (float32 PSNR during the fit vs float64 afterwards)
     for net in ("DD-O", "DIP"):
-        assert np.all(out["psnr"][f"{net} (oracle)"] >= out["psnr"][f"{net} (rule)"] - 1e-4)
+        assert np.all(
+            out["psnr"][f"{net} (oracle)"] >= out["psnr"][f"{net} (rule)"] - 1e-4
+        )
     # the draws differ in the noise (seed + 1000 j + i) and in the networks (seed + j)
     clean = dd.test_image("camera", 16)
     for j in range(2):
@@ -434,7 +556,9 @@ def test_denoising_comparison_table_draws_and_rows() -> None:
         assert t in set(tune.iterations.tolist()) and t <= 30
         i = 0 if kind == "grey" else 1
         r = out["fits"][labels[i], "DD-O", 0]
-        assert out["psnr"]["DD-O (fixed t)"][0, i] == pytest.approx(r.psnr[list(r.iterations).index(t)])
+        assert out["psnr"]["DD-O (fixed t)"][0, i] == pytest.approx(
+            r.psnr[list(r.iterations).index(t)]
+        )
     # snapshots are kept for the DD-O fits of the first draw only
     assert sorted(out["fits"]["camera", "DD-O", 0].snapshots) == [0, 10]
     assert not out["fits"]["camera", "DD-O", 1].snapshots
@@ -457,8 +581,10 @@ def test_bm3d_on_the_luminance_for_shared_noise() -> None:
     lum = dd.denoise("BM3D (luminance)", y, 25 / 255)
     # the chrominance of the noisy image is kept: the estimate differs from y by a grey image
     delta = lum - y
-    inside = (lum > 0).all(-1) & (lum < 1).all(-1)   # away from the final clipping
-    assert np.allclose(delta[inside][:, 0], delta[inside][:, 1]) and np.allclose(delta[inside][:, 0], delta[inside][:, 2])
+    inside = (lum > 0).all(-1) & (lum < 1).all(-1)  # away from the final clipping
+    assert np.allclose(delta[inside][:, 0], delta[inside][:, 1]) and np.allclose(
+        delta[inside][:, 0], delta[inside][:, 2]
+    )
     # correctly specified, it beats colour BM3D (which assumes independent noise) by far here
     assert dd.psnr(x, lum) > dd.psnr(x, dd.denoise("BM3D", y, 25 / 255)) + 1.0
     with pytest.raises(ValueError, match="colour images"):
@@ -471,19 +597,39 @@ def test_dip_is_fitted_in_its_preferred_memory_layout() -> None:
     img = dd.test_image("camera", 32)
     dip = DeepImagePrior(32, channels=(4, 4), seed=0, device=CPU)
     fit(dip, img, steps=2, progress=False)
-    w = next(m.weight for m in dip.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1))
+    w = next(
+        m.weight
+        for m in dip.modules()
+        if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1)
+    )
     assert w.is_contiguous() and not w.is_contiguous(memory_format=torch.channels_last)
     net = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
     fit(net, img, steps=2, progress=False)
-    assert net.input.is_contiguous(memory_format=torch.channels_last) and not net.input.is_contiguous()
+    assert (
+        net.input.is_contiguous(memory_format=torch.channels_last)
+        and not net.input.is_contiguous()
+    )
 
 
 def test_fit_many_matches_in_process_single_thread_fits() -> None:
     img = test_image("camera", 16)
     y = add_noise(img, 0.1, seed=0)
-    jobs = [dd.FitJob(DeepDecoder, (16,), dict(channels=8, depth=2, seed=s, device=CPU),
-                      dict(y=y, steps=30, reference=img, stop=discrepancy_stop(0.1), run_past_stop=True,
-                           progress=False)) for s in range(3)]
+    jobs = [
+        dd.FitJob(
+            DeepDecoder,
+            (16,),
+            dict(channels=8, depth=2, seed=s, device=CPU),
+            dict(
+                y=y,
+                steps=30,
+                reference=img,
+                stop=discrepancy_stop(0.1),
+                run_past_stop=True,
+                progress=False,
+            ),
+        )
+        for s in range(3)
+    ]
     parallel = dd.fit_many(jobs, workers=2, progress=False)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -501,10 +647,24 @@ def test_weight_distance_matches_the_weights_it_describes(tiny) -> None:
     img, y = tiny
     net = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
     before = {k: v.detach().clone() for k, v in dd.fitting._layer_weights(net).items()}
-    res = fit(net, y, steps=7, record_every=7, track_weights=True, optimizer="sgd", lr=0.05, progress=False)
+    res = fit(
+        net,
+        y,
+        steps=7,
+        record_every=7,
+        track_weights=True,
+        optimizer="sgd",
+        lr=0.05,
+        progress=False,
+    )
     after = dd.fitting._layer_weights(net)
     assert set(res.weight_distance) == set(before)
     for name, w0 in before.items():
-        expect = float(torch.linalg.norm(after[name].detach() - w0) / torch.linalg.norm(w0))
+        expect = float(
+            torch.linalg.norm(after[name].detach() - w0) / torch.linalg.norm(w0)
+        )
         assert res.weight_distance[name][0] == 0
-        assert res.weight_distance[name][-1] == pytest.approx(expect, rel=1e-5) and expect > 0
+        assert (
+            res.weight_distance[name][-1] == pytest.approx(expect, rel=1e-5)
+            and expect > 0
+        )

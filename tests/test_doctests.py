@@ -18,7 +18,12 @@ MODULES = sorted(m.name for m in pkgutil.iter_modules(dd.__path__, prefix="dd_li
 
 
 def test_every_module_is_collected():
-    assert {"dd_lib.trig", "dd_lib.least_squares", "dd_lib.two_layer", "dd_lib.config"} <= set(MODULES)
+    assert {
+        "dd_lib.trig",
+        "dd_lib.least_squares",
+        "dd_lib.two_layer",
+        "dd_lib.config",
+    } <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -27,9 +32,14 @@ def test_doctests(name, monkeypatch):
     module = importlib.import_module(name)
     globs = {"np": np, "dd": dd, **{n: getattr(dd, n) for n in dd.__all__}}
     result = doctest.testmod(
-        module, extraglobs=globs, optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False
+        module,
+        extraglobs=globs,
+        optionflags=doctest.NORMALIZE_WHITESPACE,
+        verbose=False,
     )
-    assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples failed in {name}"
+    assert result.failed == 0, (
+        f"{result.failed} of {result.attempted} doctest examples failed in {name}"
+    )
 
 
 def _public_objects():
@@ -43,6 +53,10 @@ def _public_objects():
 def test_public_docstring_names_its_chapter_and_has_examples(name, obj):
     """Convention 9: numpydoc docstring naming the chapter that teaches it, with runnable Examples."""
     doc = obj.__doc__ or ""
-    assert re.search(r"(Taught|Used) in (chapters? \d|every chapter|the introduction)", doc), f"{name}: no 'Taught in chapter N.'"
-    assert re.search(r"^\s*Examples\n\s*-{8}", doc, re.M), f"{name}: no Examples section"
+    assert re.search(
+        r"(Taught|Used) in (chapters? \d|every chapter|the introduction)", doc
+    ), f"{name}: no 'Taught in chapter N.'"
+    assert re.search(r"^\s*Examples\n\s*-{8}", doc, re.M), (
+        f"{name}: no Examples section"
+    )
     assert ">>> " in doc, f"{name}: Examples without a doctest"

@@ -26,9 +26,13 @@ def test_dual_kernel_diagonalises_expected_jacobian_gram(n):
         Sigma = dd.expected_jacobian_gram(dd.circulant(u, n))
         D = W.T @ Sigma @ W
         scale = np.abs(Sigma).max()
-        np.testing.assert_allclose(D, np.diag(sigma**2), atol=1e-12 * scale * n, err_msg=name)
+        np.testing.assert_allclose(
+            D, np.diag(sigma**2), atol=1e-12 * scale * n, err_msg=name
+        )
         # symmetric pairs share a value
-        np.testing.assert_allclose(sigma[1:], sigma[1:][::-1], atol=1e-12 * np.sqrt(scale), err_msg=name)
+        np.testing.assert_allclose(
+            sigma[1:], sigma[1:][::-1], atol=1e-12 * np.sqrt(scale), err_msg=name
+        )
 
 
 def test_dual_kernel_needs_autocorrelation_not_convolution():
@@ -37,7 +41,13 @@ def test_dual_kernel_needs_autocorrelation_not_convolution():
     u = np.arange(1.0, 6.0)
     upad = np.r_[u, np.zeros(n - 5)]
     conv = np.fft.ifft(np.fft.fft(upad) ** 2).real
-    wrong = np.sqrt(np.abs(np.fft.fft(upad @ upad * dd.relu_gram_factor(np.clip(conv / (upad @ upad), -1, 1)))))
+    wrong = np.sqrt(
+        np.abs(
+            np.fft.fft(
+                upad @ upad * dd.relu_gram_factor(np.clip(conv / (upad @ upad), -1, 1))
+            )
+        )
+    )
     assert np.max(np.abs(wrong - dd.dual_kernel(u, n))) > 0.1
 
 
@@ -46,15 +56,21 @@ def test_dual_kernel_trace_identity_and_delta():
     for _, u in _kernels(n):
         sigma = dd.dual_kernel(u, n)
         # trace Sigma = n * ||u||^2 / 2 = sum sigma_i^2
-        np.testing.assert_allclose(np.sum(sigma**2), n * np.sum(np.asarray(u) ** 2) / 2, rtol=1e-12)
+        np.testing.assert_allclose(
+            np.sum(sigma**2), n * np.sum(np.asarray(u) ** 2) / 2, rtol=1e-12
+        )
     # identity kernel: Sigma = I/2, flat dual kernel 1/sqrt(2)
-    np.testing.assert_allclose(dd.dual_kernel([1.0], n), np.full(n, np.sqrt(0.5)), atol=1e-14)
+    np.testing.assert_allclose(
+        dd.dual_kernel([1.0], n), np.full(n, np.sqrt(0.5)), atol=1e-14
+    )
 
 
 def test_dual_kernel_is_shift_invariant():
     n = 40
     u = dd.triangular_kernel(5, n)
-    np.testing.assert_allclose(dd.dual_kernel(np.roll(u, 7), n), dd.dual_kernel(u, n), atol=1e-12)
+    np.testing.assert_allclose(
+        dd.dual_kernel(np.roll(u, 7), n), dd.dual_kernel(u, n), atol=1e-12
+    )
 
 
 def test_expected_jacobian_gram_formula_for_general_matrix():
@@ -65,7 +81,11 @@ def test_expected_jacobian_gram_formula_for_general_matrix():
         for j in range(6):
             a, b = U[i], U[j]
             rho = a @ b / np.linalg.norm(a) / np.linalg.norm(b)
-            np.testing.assert_allclose(S[i, j], 0.5 * (1 - np.arccos(np.clip(rho, -1, 1)) / np.pi) * (a @ b), atol=1e-13)
+            np.testing.assert_allclose(
+                S[i, j],
+                0.5 * (1 - np.arccos(np.clip(rho, -1, 1)) / np.pi) * (a @ b),
+                atol=1e-13,
+            )
     assert np.linalg.eigvalsh(S).min() > -1e-12
 
 

@@ -23,7 +23,9 @@ def test_jacobian_change_matches_dense_jacobians(kernel):
     dJ = G.jacobian(torch.as_tensor(C)) - G.jacobian(torch.as_tensor(C0))
     u_norm = np.linalg.norm(dd.circulant(kernel, N), 2)
     d = dd.jacobian_change(kernel, N, C0, C)
-    assert d["change"] == pytest.approx(np.linalg.norm(dJ.numpy(), 2) / u_norm, rel=1e-6)
+    assert d["change"] == pytest.approx(
+        np.linalg.norm(dJ.numpy(), 2) / u_norm, rel=1e-6
+    )
     # step 1 of the proof of Lemma 7 is a deterministic inequality
     assert d["change"] <= d["step1_bound"] + 1e-12
     assert 0 < d["flip_fraction"] <= 1
@@ -37,8 +39,16 @@ def test_jacobian_change_rejects_bad_shapes(kernel):
 def test_linearisation_run_follows_linear_model_and_theorem4(kernel):
     y = dd.trig_basis(N)[:, 1]
     run = dd.linearisation_run(
-        kernel, N, 512, y, eta=dd.conv_step_size(kernel, N), omega=0.25, steps=30,
-        record_every=10, theorem4=True, device="cpu",
+        kernel,
+        N,
+        512,
+        y,
+        eta=dd.conv_step_size(kernel, N),
+        omega=0.25,
+        steps=30,
+        record_every=10,
+        theorem4=True,
+        device="cpu",
     )
     assert run.fit.steps.tolist() == [0, 10, 20, 30]
     assert run.prediction.shape == (4, N)
@@ -53,8 +63,15 @@ def test_linearisation_run_follows_linear_model_and_theorem4(kernel):
 def test_linearisation_sweep_table(kernel):
     targets = {"a": dd.trig_basis(N)[:, 1], "b": dd.trig_basis(N)[:, 5]}
     tab = dd.linearisation_sweep(
-        kernel, N, [4, 8], targets, eta=dd.conv_step_size(kernel, N), omega=0.25, steps=5,
-        seeds=[0, 1], device="cpu",
+        kernel,
+        N,
+        [4, 8],
+        targets,
+        eta=dd.conv_step_size(kernel, N),
+        omega=0.25,
+        steps=5,
+        seeds=[0, 1],
+        device="cpu",
     )
     assert len(tab["k"]) == 2 * 2 * 2
     assert {len(v) for v in tab.values()} == {8}
@@ -68,8 +85,15 @@ def test_structure_vs_noise_distances(kernel):
     rng = np.random.default_rng(1)
     z = rng.standard_normal(N)
     out = dd.structure_vs_noise(
-        kernel, N, 64, {"noise": z / np.linalg.norm(z)}, eta=dd.conv_step_size(kernel, N),
-        omega=0.25, steps=40, record_every=10, device="cpu",
+        kernel,
+        N,
+        64,
+        {"noise": z / np.linalg.norm(z)},
+        eta=dd.conv_step_size(kernel, N),
+        omega=0.25,
+        steps=40,
+        record_every=10,
+        device="cpu",
     )["noise"]
     assert out["output"].shape == (5, N)
     # Theorem 5's distance grows with tau towards the complete-fit distance
@@ -85,12 +109,19 @@ def test_denoising_run_and_grid(kernel):
     rng = np.random.default_rng(2)
     x = dd.trig_basis(N)[:, 0]
     z = 0.2 / np.sqrt(N) * rng.standard_normal(N)
-    run = dd.denoising_run(kernel, N, 64, x, z, 1, eta=eta, omega=0.01, noise_level=0.2, device="cpu")
+    run = dd.denoising_run(
+        kernel, N, 64, x, z, 1, eta=eta, omega=0.01, noise_level=0.2, device="cpu"
+    )
     assert len(run["err"]) == len(run["err_linear"]) == len(run["bound"])
-    assert 0 <= run["t_best"] < len(run["err"]) and run["err"][run["t_best"]] == run["err"].min()
+    assert (
+        0 <= run["t_best"] < len(run["err"])
+        and run["err"][run["t_best"]] == run["err"].min()
+    )
     with pytest.raises(ValueError, match="length"):
         dd.denoising_run(kernel, N, 64, x[:-1], z, 1, eta=eta, omega=0.01)
-    tab, curves = dd.denoising_grid(kernel, N, 64, [1, 3], [0.1], eta=eta, omega=0.01, device="cpu")
+    tab, curves = dd.denoising_grid(
+        kernel, N, 64, [1, 3], [0.1], eta=eta, omega=0.01, device="cpu"
+    )
     assert tab["p"].tolist() == [1, 3] and set(curves) == {(1, 0.1), (3, 0.1)}
     # the linear model obeys its high-probability bound (delta = 1e-3 per row)
     assert np.all(tab["e_lin_b"] <= tab["linear_tail"])
@@ -105,7 +136,9 @@ def test_noise_term_tail_holds_with_its_probability():
     eta, tau, vs, delta = 1.0, 7, 0.3, 0.05
     q = dd.gd_residual_factor(sigma, eta, tau)
     z = vs / np.sqrt(n) * rng.standard_normal((4000, n))
-    term = np.linalg.norm((1 - q) * z, axis=1)  # basis-free: W^T z is again N(0, vs^2/n I)
+    term = np.linalg.norm(
+        (1 - q) * z, axis=1
+    )  # basis-free: W^T z is again N(0, vs^2/n I)
     bound = dd.noise_term_tail(sigma, eta, tau, vs, delta)
     assert np.mean(term > bound) <= delta
     assert bound > np.sqrt(np.mean(term**2))  # above the RMS
@@ -137,7 +170,9 @@ def test_sketching_trials_agrees_with_min_norm_and_bound():
         x = W[:, : m // 3] @ rng.standard_normal(m // 3)
         return x / np.linalg.norm(x)
 
-    tab = dd.sketching_trials(s, W, signal, [12, 15], 4, seed=5, family="eq. (8)", label="g")
+    tab = dd.sketching_trials(
+        s, W, signal, [12, 15], 4, seed=5, family="eq. (8)", label="g"
+    )
     assert tab["m"].tolist() == [12] * 4 + [15] * 4
     assert set(tab["family"]) == {"eq. (8)"}
     # the deterministic step of the proof holds in every draw

@@ -10,7 +10,9 @@ import dd_lib as dd
 
 
 def _tiny(seed: int = 0) -> dd.ConvGenerator:
-    return dd.ConvGenerator(16, channels=4, depth=2, ndim=1, fixed_output=True, seed=seed, device="cpu")
+    return dd.ConvGenerator(
+        16, channels=4, depth=2, ndim=1, fixed_output=True, seed=seed, device="cpu"
+    )
 
 
 def test_jacobian_matches_loop_and_finite_differences() -> None:
@@ -105,11 +107,16 @@ def test_dct_basis_energy_and_calibration() -> None:
     import scipy.fft
 
     v = np.random.default_rng(3).standard_normal(n)
-    assert np.allclose(dd.frequency_energy(v, basis="dct")[:, 0], scipy.fft.dct(v / np.linalg.norm(v), norm="ortho") ** 2)
+    assert np.allclose(
+        dd.frequency_energy(v, basis="dct")[:, 0],
+        scipy.fft.dct(v / np.linalg.norm(v), norm="ortho") ** 2,
+    )
     # energy in the lowest functions = overlap of spans (the chapter's subspace measure)
     Q, _ = np.linalg.qr(np.random.default_rng(4).standard_normal((n, 4)))
     B = cosines[:, :4] / np.linalg.norm(cosines[:, :4], axis=0)
-    assert dd.frequency_energy(Q, basis="dct")[:4].sum(0).mean() == pytest.approx(dd.subspace_overlap(Q, B))
+    assert dd.frequency_energy(Q, basis="dct")[:4].sum(0).mean() == pytest.approx(
+        dd.subspace_overlap(Q, B)
+    )
     with pytest.raises(ValueError, match="basis"):
         dd.frequency_energy(v, basis="wavelet")
     with pytest.raises(ValueError, match="basis"):

@@ -64,12 +64,24 @@ def test_early_stopping_bound_eq2_holds():
 
 
 BAD = [
-    (lambda: dd.gd_least_squares(np.eye(3), np.ones(3), 0.0, 5), "eta must be a finite number > 0"),
-    (lambda: dd.gd_least_squares(np.eye(3), np.ones(3), -1.0, 5), "eta must be a finite number > 0"),
+    (
+        lambda: dd.gd_least_squares(np.eye(3), np.ones(3), 0.0, 5),
+        "eta must be a finite number > 0",
+    ),
+    (
+        lambda: dd.gd_least_squares(np.eye(3), np.ones(3), -1.0, 5),
+        "eta must be a finite number > 0",
+    ),
     (lambda: dd.gd_least_squares(np.eye(3), np.ones(3), 2.0, 5), "stability limit"),
-    (lambda: dd.gd_least_squares(np.eye(3), np.ones(3), 0.5, -1), "steps must be an integer >= 0"),
+    (
+        lambda: dd.gd_least_squares(np.eye(3), np.ones(3), 0.5, -1),
+        "steps must be an integer >= 0",
+    ),
     (lambda: dd.gd_least_squares(np.eye(3), np.ones(4), 0.5, 3), "y must have length"),
-    (lambda: dd.gd_least_squares(np.eye(3), np.ones((3, 1)), 0.5, 3), "y must be 1-dimensional"),
+    (
+        lambda: dd.gd_least_squares(np.eye(3), np.ones((3, 1)), 0.5, 3),
+        "y must be 1-dimensional",
+    ),
     (lambda: dd.gd_residual_closed_form(np.eye(3), [1, np.nan, 0], 0.5, 3), "finite"),
     (lambda: dd.gd_residual_closed_form(np.eye(3), np.ones(3), float("nan"), 3), "eta"),
 ]
@@ -83,7 +95,13 @@ def test_bad_input_raises_clear_value_error(call, message):
 
 @pytest.mark.parametrize(
     "sigma_shape, tau",
-    [((), 3), ((5,), 3), ((5,), np.arange(4)), ((2, 3), np.arange(6).reshape(2, 3)), ((), np.arange(7))],
+    [
+        ((), 3),
+        ((5,), 3),
+        ((5,), np.arange(4)),
+        ((2, 3), np.arange(6).reshape(2, 3)),
+        ((), np.arange(7)),
+    ],
 )
 def test_gd_residual_factor_broadcasts_tau_then_sigma(sigma_shape, tau):
     rng = np.random.default_rng(7)
@@ -91,7 +109,9 @@ def test_gd_residual_factor_broadcasts_tau_then_sigma(sigma_shape, tau):
     f = dd.gd_residual_factor(sigma, 0.9, tau)
     assert np.shape(f) == np.shape(tau) + np.shape(sigma)
     tau_b = np.reshape(tau, np.shape(tau) + (1,) * np.ndim(sigma))
-    np.testing.assert_allclose(f, (1 - 0.9 * np.asarray(sigma) ** 2) ** tau_b, rtol=1e-14)
+    np.testing.assert_allclose(
+        f, (1 - 0.9 * np.asarray(sigma) ** 2) ** tau_b, rtol=1e-14
+    )
 
 
 def test_gd_residual_factor_is_gradient_descent_in_the_svd_basis():
@@ -110,12 +130,18 @@ def test_gd_residual_factor_is_gradient_descent_in_the_svd_basis():
 
 def test_gd_residual_factor_non_integer_tau_and_zero_sigma():
     # at eta sigma^2 = 1 the component is fitted in one step, 0^0 = 1 at tau = 0
-    np.testing.assert_allclose(dd.gd_residual_factor([1.0, 0.0], 1.0, [0, 1, 2.5]), [[1, 1], [0, 1], [0, 1]])
+    np.testing.assert_allclose(
+        dd.gd_residual_factor([1.0, 0.0], 1.0, [0, 1, 2.5]), [[1, 1], [0, 1], [0, 1]]
+    )
     assert float(dd.gd_residual_factor(0.5, 1.0, 0.5)) == pytest.approx(np.sqrt(0.75))
     # stable but above 1/max(sigma)^2: negative bases are allowed for integer tau
-    assert float(dd.gd_residual_factor([1.0, 2.0], 0.499, 3)[1]) == pytest.approx((1 - 0.499 * 4) ** 3)
+    assert float(dd.gd_residual_factor([1.0, 2.0], 0.499, 3)[1]) == pytest.approx(
+        (1 - 0.499 * 4) ** 3
+    )
     # all-zero spectrum: no stability limit on eta, nothing is ever fitted
-    np.testing.assert_array_equal(dd.gd_residual_factor(np.zeros(3), 100.0, 4), np.ones(3))
+    np.testing.assert_array_equal(
+        dd.gd_residual_factor(np.zeros(3), 100.0, 4), np.ones(3)
+    )
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,9 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 NOTEBOOKS = nbtools.toc_notebooks(ROOT)
 CHECK_TAG = nbtools.CHECK_TAG
 HIDDEN_INPUT = {"hide-input", "remove-input", "remove-cell"}
-PLOTTING = re.compile(r"(?<![\w.])(plt|fig)\.|\.subplots\(|precomputed_slider|live_slider")
+PLOTTING = re.compile(
+    r"(?<![\w.])(plt|fig)\.|\.subplots\(|precomputed_slider|live_slider"
+)
 CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*(python|py|ipython3?|pycon)\b", re.M)
 
 
@@ -81,7 +83,9 @@ def _report(path: Path, problems: list[str]) -> None:
 def test_every_chapter_is_in_the_toc_and_every_toc_file_exists():
     files = _toc_files()
     for f in files:
-        assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), f"TOC lists missing {f}"
+        assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), (
+            f"TOC lists missing {f}"
+        )
     for ch in CHAPTERS:
         assert f"chapters/{ch.stem}" in files, f"{ch.name} is not in _toc.yml"
 
@@ -92,8 +96,12 @@ def test_chapter_has_the_required_parts(path):
     code = "\n".join(src(c) for c in code_cells)
     assert re.search(r"^#\s+\S", md, re.M), "title '# Title' missing"
     assert re.search(r"learning goals", md, re.I), "learning goals missing"
-    assert re.search(r"\{prf:(theorem|proposition|definition|lemma)\}", md), "no theorem/definition block"
-    assert "{exercise}" in md and re.search(r"\{solution(-start)?\}", md), "exercises with solutions missing"
+    assert re.search(r"\{prf:(theorem|proposition|definition|lemma)\}", md), (
+        "no theorem/definition block"
+    )
+    assert "{exercise}" in md and re.search(r"\{solution(-start)?\}", md), (
+        "exercises with solutions missing"
+    )
     assert "{cite" in md, "no citations"
     assert re.search(r"^##\s+Summary", md, re.M | re.I), "summary missing"
     assert re.search(r"^\s*assert\b", code, re.M), "no asserts tying theory to numbers"
@@ -105,7 +113,9 @@ def test_chapter_has_the_required_parts(path):
                 f"{_rel(path)} cell {i} ({_head(c)}) is tagged {CHECK_TAG} but has no stored output: execute "
                 "the notebook, then run book/tools/nbtools.py strip on it"
             )
-            assert c.get("execution_count") is not None, f"{_rel(path)} cell {i}: checked cell stored unexecuted"
+            assert c.get("execution_count") is not None, (
+                f"{_rel(path)} cell {i}: checked cell stored unexecuted"
+            )
     assert "dd.seed_everything(" in code and "dd.scale()" in code
 
 
@@ -116,10 +126,16 @@ def test_stored_outputs_are_clean(path):
     for i, c in enumerate(nb["cells"]):
         for o in c.get("outputs", []):
             if o["output_type"] == "error":
-                problems.append(f"cell {i} ({_head(c)}): stored error output {o.get('ename')}")
-            text = "".join(o.get("text", [])) + "".join(o.get("data", {}).get("text/plain", []))
+                problems.append(
+                    f"cell {i} ({_head(c)}): stored error output {o.get('ename')}"
+                )
+            text = "".join(o.get("text", [])) + "".join(
+                o.get("data", {}).get("text/plain", [])
+            )
             if re.search(r"\btensor\(|grad_fn=|object at 0x", text):
-                problems.append(f"cell {i} ({_head(c)}): raw tensor/object repr in output; print rounded numbers")
+                problems.append(
+                    f"cell {i} ({_head(c)}): raw tensor/object repr in output; print rounded numbers"
+                )
     _report(path, problems)
 
 
@@ -147,11 +163,17 @@ def test_macro_cell_is_first_and_matches_config(path):
     else:
         first = nb["cells"][marked[0]]
         if marked != [0]:
-            problems.append(f"macro cell(s) at {marked}: there must be exactly one, cell 0; {fix}")
+            problems.append(
+                f"macro cell(s) at {marked}: there must be exactly one, cell 0; {fix}"
+            )
         if first["cell_type"] != "markdown" or "remove-cell" not in _tags(first):
-            problems.append(f"cell {marked[0]}: the macro cell must be markdown tagged remove-cell; {fix}")
+            problems.append(
+                f"cell {marked[0]}: the macro cell must be markdown tagged remove-cell; {fix}"
+            )
         if nbtools.src(first) != want:
-            problems.append(f"cell {marked[0]}: macro cell differs from _config.yml's macros; {fix}")
+            problems.append(
+                f"cell {marked[0]}: macro cell differs from _config.yml's macros; {fix}"
+            )
     _report(path, problems)
 
 
@@ -179,7 +201,8 @@ def test_macros_used_in_markdown_are_defined_by_the_notebook(path):
         missing = sorted(used - defined)
         if missing:
             problems.append(
-                f"cell {i} ({_head(c)}) uses " + ", ".join("\\" + m for m in missing)
+                f"cell {i} ({_head(c)}) uses "
+                + ", ".join("\\" + m for m in missing)
                 + " which the notebook's macro cell does not define; run "
                 f"book/tools/nbtools.py macros {_rel(path)}"
             )
@@ -198,11 +221,16 @@ def test_outputs_only_in_checked_cells_and_only_text(path):
         if CHECK_TAG not in _tags(c):
             if outs:
                 kinds = sorted({o["output_type"] for o in outs})
-                problems.append(f"cell {i} ({_head(c)}) stores outputs {kinds} but is not tagged {CHECK_TAG}; {fix}")
+                problems.append(
+                    f"cell {i} ({_head(c)}) stores outputs {kinds} but is not tagged {CHECK_TAG}; {fix}"
+                )
         else:
             for o in outs:
                 kinds = set(o.get("data", {})) - {"text/plain"}
-                if o["output_type"] not in ("stream", "display_data", "execute_result") or kinds:
+                if (
+                    o["output_type"] not in ("stream", "display_data", "execute_result")
+                    or kinds
+                ):
                     problems.append(
                         f"cell {i} ({_head(c)}) is checked but stores non-text output "
                         f"{o['output_type']} {sorted(kinds)}; print rounded numbers only; {fix}"
@@ -264,10 +292,18 @@ def test_cpu_dependent_precision_pattern_catches_what_it_should():
         'if dd.bf16_supported("cpu"):',
         'with torch.autocast("cpu", dtype=torch.bfloat16):',
     ]
-    good = ['res = dd.fit(net, y, steps=300)', 'res = dd.fit(net, y, precision="float32")',
-            'print(res.precision)', '# precision="float32" is the default']
-    assert all(_cpu_dependent_precision(s) for s in bad), [s for s in bad if not _cpu_dependent_precision(s)]
-    assert not any(_cpu_dependent_precision(s) for s in good), [s for s in good if _cpu_dependent_precision(s)]
+    good = [
+        "res = dd.fit(net, y, steps=300)",
+        'res = dd.fit(net, y, precision="float32")',
+        "print(res.precision)",
+        '# precision="float32" is the default',
+    ]
+    assert all(_cpu_dependent_precision(s) for s in bad), [
+        s for s in bad if not _cpu_dependent_precision(s)
+    ]
+    assert not any(_cpu_dependent_precision(s) for s in good), [
+        s for s in good if _cpu_dependent_precision(s)
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -279,7 +315,8 @@ def test_fits_run_in_float32_on_every_machine(path):
         "precision argument), so that the chapter runs the same code on every CPU (CONTRIBUTING.md, "
         "'Checked outputs are the same on every machine')"
         for i, c in enumerate(nb["cells"])
-        if c["cell_type"] == "code" and (found := _cpu_dependent_precision(nbtools.src(c)))
+        if c["cell_type"] == "code"
+        and (found := _cpu_dependent_precision(nbtools.src(c)))
     ]
     _report(path, problems)
 
@@ -309,7 +346,9 @@ def _solution_bodies(text: str) -> list[str]:
         if not m:
             continue
         char, n, body = m.group(1)[0], len(m.group(1)), []
-        while i < len(lines) and not re.match(r"^\s*" + re.escape(char) + "{" + str(n) + r",}\s*$", lines[i]):
+        while i < len(lines) and not re.match(
+            r"^\s*" + re.escape(char) + "{" + str(n) + r",}\s*$", lines[i]
+        ):
             body.append(lines[i])
             i += 1
         bodies.append("\n".join(body))
@@ -335,18 +374,24 @@ def test_solutions_with_code_are_gated(path):
         for kind in re.findall(r"\{solution-(start|end)\}", text):
             if kind == "start":
                 if open_at is not None:
-                    problems.append(f"cell {i}: solution-start while the one of cell {open_at} is still open")
+                    problems.append(
+                        f"cell {i}: solution-start while the one of cell {open_at} is still open"
+                    )
                 open_at = i
             else:
                 if open_at is None:
                     problems.append(f"cell {i}: solution-end without solution-start")
-                elif not any(cells[j]["cell_type"] == "code" for j in range(open_at, i + 1)):
+                elif not any(
+                    cells[j]["cell_type"] == "code" for j in range(open_at, i + 1)
+                ):
                     problems.append(
                         f"cells {open_at}-{i}: a gated solution without a code cell; use a plain {{solution}}"
                     )
                 open_at = None
     if open_at is not None:
-        problems.append(f"cell {open_at}: solution-start never closed by a solution-end cell")
+        problems.append(
+            f"cell {open_at}: solution-start never closed by a solution-end cell"
+        )
     _report(path, problems)
 
 
@@ -365,11 +410,21 @@ def _sources_of_book():
                 out.append((p, p.read_text(), set()))
             else:
                 nb = json.loads(p.read_text())
-                md = "\n".join(nbtools.src(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+                md = "\n".join(
+                    nbtools.src(c) for c in nb["cells"] if c["cell_type"] == "markdown"
+                )
                 figs = {
-                    str(c.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name"))
+                    str(
+                        c.get("metadata", {})
+                        .get("mystnb", {})
+                        .get("figure", {})
+                        .get("name")
+                    )
                     for c in nb["cells"]
-                    if c.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name")
+                    if c.get("metadata", {})
+                    .get("mystnb", {})
+                    .get("figure", {})
+                    .get("name")
                 }
                 out.append((p, md, figs))
     return out
@@ -383,7 +438,9 @@ def _eq_labels(md: str) -> set[str]:
 
 
 def _name_labels(md: str) -> set[str]:
-    return set(re.findall(r"^[ \t]*:name:\s*(\S+)", md, re.M)) | set(re.findall(r"^\(([^)\s]+)\)=\s*$", md, re.M))
+    return set(re.findall(r"^[ \t]*:name:\s*(\S+)", md, re.M)) | set(
+        re.findall(r"^\(([^)\s]+)\)=\s*$", md, re.M)
+    )
 
 
 def _refs(md: str, role: str) -> set[str]:
@@ -396,7 +453,9 @@ def _refs(md: str, role: str) -> set[str]:
 
 BOOK = _sources_of_book()
 ALL_EQ = set().union(*(_eq_labels(md) for _, md, _ in BOOK)) if BOOK else set()
-ALL_NAMES = set().union(*(_name_labels(md) | figs for _, md, figs in BOOK)) if BOOK else set()
+ALL_NAMES = (
+    set().union(*(_name_labels(md) | figs for _, md, figs in BOOK)) if BOOK else set()
+)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

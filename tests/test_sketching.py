@@ -65,8 +65,12 @@ def test_theorem1_bound_formula_and_indexing():
     assert b == pytest.approx(first * tail)
     assert theorem1_bound(s, W, x, 6) == pytest.approx(b)
     # m = 7: floor(14/3) = 4 skipped as well; m = 8: floor(16/3) = 5
-    assert theorem1_bound(s, W, x, 7, return_terms=True)[2] == pytest.approx(np.sum(s[4:] ** 2))
-    assert theorem1_bound(s, W, x, 8, return_terms=True)[2] == pytest.approx(np.sum(s[5:] ** 2))
+    assert theorem1_bound(s, W, x, 7, return_terms=True)[2] == pytest.approx(
+        np.sum(s[4:] ** 2)
+    )
+    assert theorem1_bound(s, W, x, 8, return_terms=True)[2] == pytest.approx(
+        np.sum(s[5:] ** 2)
+    )
     # order of sigma (with the columns of W) does not matter
     perm = np.random.default_rng(0).permutation(n)
     assert theorem1_bound(s[perm], W[:, perm], x, 6) == pytest.approx(b)
@@ -95,7 +99,9 @@ def test_theorem1_holds_on_random_draws():
         x = W[:, : m // 3] @ rng.standard_normal(m // 3)
         err2 = np.sum((J @ min_norm_solution(A, J, A @ x) - x) ** 2)
         assert err2 <= theorem1_bound(s, W, x, m)
-        assert theorem1_bound(s, W, x, m) <= geometric_example_bound(0.85, m, np.linalg.norm(x)) * (1 + 1e-12)
+        assert theorem1_bound(s, W, x, m) <= geometric_example_bound(
+            0.85, m, np.linalg.norm(x)
+        ) * (1 + 1e-12)
 
 
 def test_geometric_example_bound_dominates_theorem1_bound():
@@ -106,7 +112,9 @@ def test_geometric_example_bound_dominates_theorem1_bound():
         s = np.sqrt(gamma ** np.arange(1, n + 1))
         for m in range(3, n + 1, 4):
             x = W[:, : m // 3] @ rng.standard_normal(m // 3)
-            assert theorem1_bound(s, W, x, m) <= geometric_example_bound(gamma, m, np.linalg.norm(x)) * (1 + 1e-12)
+            assert theorem1_bound(s, W, x, m) <= geometric_example_bound(
+                gamma, m, np.linalg.norm(x)
+            ) * (1 + 1e-12)
     assert geometric_example_bound(0.5, 6) == pytest.approx(0.25 / 0.5)
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from dd_lib.spectra import DecayFit, fit_geometric_decay, fit_power_law_decay
 
+
 @pytest.mark.parametrize("gamma", [0.3, 0.9, 0.999, 1.0, 1.2])
 def test_geometric_fit_recovers_exact_rate(gamma):
     values = 3.7 * gamma ** np.arange(40)
@@ -33,7 +34,9 @@ def test_geometric_fit_uses_positions_as_given_and_only_the_range():
 
 def test_geometric_fit_of_noisy_data_is_close():
     gamma = 0.95
-    values = gamma ** np.arange(200) * np.exp(0.05 * np.random.default_rng(2024).standard_normal(200))
+    values = gamma ** np.arange(200) * np.exp(
+        0.05 * np.random.default_rng(2024).standard_normal(200)
+    )
     fit = fit_geometric_decay(values, return_details=True)
     assert abs(fit.rate - gamma) < 2e-3
     assert 0.95 < fit.r_squared < 1.0
@@ -48,16 +51,22 @@ def test_power_law_fit_recovers_exponent(alpha):
     assert fit.amplitude == pytest.approx(5.0, rel=1e-10)
     assert fit.r_squared == pytest.approx(1.0)
     freq = np.linspace(0.5, 40, 100)
-    assert fit_power_law_decay(2 * freq**-alpha, x=freq) == pytest.approx(alpha, rel=1e-12)
+    assert fit_power_law_decay(2 * freq**-alpha, x=freq) == pytest.approx(
+        alpha, rel=1e-12
+    )
 
 
 def test_power_law_and_geometric_fits_tell_the_two_apart():
     x = np.arange(1, 151, dtype=float)
     power = x**-2.0
     geometric = 0.97**x
-    assert fit_power_law_decay(power, return_details=True).r_squared == pytest.approx(1.0)
+    assert fit_power_law_decay(power, return_details=True).r_squared == pytest.approx(
+        1.0
+    )
     assert fit_geometric_decay(power, return_details=True).r_squared < 0.9
-    assert fit_geometric_decay(geometric, return_details=True).r_squared == pytest.approx(1.0)
+    assert fit_geometric_decay(
+        geometric, return_details=True
+    ).r_squared == pytest.approx(1.0)
     assert fit_power_law_decay(geometric, return_details=True).r_squared < 0.9
 
 

@@ -23,7 +23,9 @@ def test_trig_basis_matches_definition_1():
     np.testing.assert_allclose(W[:, 3], np.sqrt(2) * np.cos(2 * np.pi * j * 3 / n) / s)
     np.testing.assert_allclose(W[:, 6], (-1.0) ** j / s)
     np.testing.assert_allclose(W[:, 9], np.sqrt(2) * np.sin(2 * np.pi * j * 9 / n) / s)
-    np.testing.assert_array_equal(dd.trig_frequencies(n), [0, 1, 2, 3, 4, 5, 6, 5, 4, 3, 2, 1])
+    np.testing.assert_array_equal(
+        dd.trig_frequencies(n), [0, 1, 2, 3, 4, 5, 6, 5, 4, 3, 2, 1]
+    )
     np.testing.assert_array_equal(dd.frequency_order(6), [0, 1, 5, 2, 4, 3])
 
 
@@ -45,7 +47,9 @@ def test_circulant_is_circular_convolution():
     c = rng.standard_normal(n)
     U = dd.circulant(u, n)
     upad = np.r_[u, np.zeros(n - 4)]
-    expected = np.array([sum(upad[(i - j) % n] * c[j] for j in range(n)) for i in range(n)])
+    expected = np.array(
+        [sum(upad[(i - j) % n] * c[j] for j in range(n)) for i in range(n)]
+    )
     np.testing.assert_allclose(U @ c, expected, atol=1e-12)
     np.testing.assert_allclose(U[:, 0], upad)
 
@@ -55,7 +59,9 @@ def test_circulant_singular_values_are_abs_dft(n):
     rng = np.random.default_rng(1234)
     u = rng.standard_normal(5)  # asymmetric
     s = np.linalg.svd(dd.circulant(u, n), compute_uv=False)
-    np.testing.assert_allclose(np.sort(s), np.sort(np.abs(np.fft.fft(u, n))), atol=1e-12)
+    np.testing.assert_allclose(
+        np.sort(s), np.sort(np.abs(np.fft.fft(u, n))), atol=1e-12
+    )
 
 
 def test_triangular_and_gaussian_kernels():

@@ -39,7 +39,9 @@ def test_gradient_descent_matches_autograd_sgd():
         opt.step()
     np.testing.assert_allclose(g1.C.detach().numpy(), g2.C.detach().numpy(), atol=1e-12)
     # recorded residuals are y - G(C_t); their half squared norms are the losses
-    np.testing.assert_allclose(0.5 * np.sum(fit.residuals[:-1] ** 2, axis=1), losses, rtol=1e-10)
+    np.testing.assert_allclose(
+        0.5 * np.sum(fit.residuals[:-1] ** 2, axis=1), losses, rtol=1e-10
+    )
     np.testing.assert_allclose(fit.residuals[-1], y - g1().detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(fit.outputs(y)[-1], g1().detach().numpy(), atol=1e-12)
 
@@ -81,7 +83,11 @@ def test_linear_residuals_equal_proposition_1():
     J = W * sigma  # W diag(sigma): left singular vectors W, singular values sigma
     ref = dd.gd_residual_closed_form(J, r0, eta, 30)
     np.testing.assert_allclose(linear_residuals(sigma, W, r0, eta, 30), ref, atol=1e-12)
-    np.testing.assert_allclose(linear_residuals(sigma, W, r0, eta, 30, record_every=7), ref[[0, 7, 14, 21, 28, 30]], atol=1e-12)
+    np.testing.assert_allclose(
+        linear_residuals(sigma, W, r0, eta, 30, record_every=7),
+        ref[[0, 7, 14, 21, 28, 30]],
+        atol=1e-12,
+    )
 
 
 def test_linear_prediction_is_close_for_a_wide_network_and_smooth_target():
@@ -93,7 +99,9 @@ def test_linear_prediction_is_close_for_a_wide_network_and_smooth_target():
     y = W[:, 1] + 0.5 * W[:, 2]
     fit = fit_two_layer_gd(gen, y, eta, 100)
     pred = linear_residuals(dd.dual_kernel(u, n), W, fit.residuals[0], eta, 100)
-    dev = np.linalg.norm(fit.residuals - pred, axis=1).max() / np.linalg.norm(fit.residuals[0])
+    dev = np.linalg.norm(fit.residuals - pred, axis=1).max() / np.linalg.norm(
+        fit.residuals[0]
+    )
     assert dev < 0.05
 
 
@@ -109,7 +117,9 @@ def test_early_stopping_time_solves_its_defining_equation():
         assert fitted[0] == pytest.approx(p / n, rel=1e-10)  # tight at sigma_{p+1}
     # order of sigma does not matter
     perm = np.random.default_rng(0).permutation(n)
-    assert early_stopping_time(sigma[perm], 3, eta) == pytest.approx(early_stopping_time(sigma, 3, eta))
+    assert early_stopping_time(sigma[perm], 3, eta) == pytest.approx(
+        early_stopping_time(sigma, 3, eta)
+    )
     # sigma_{p+1} = 0: never fitted, any time is allowed
     assert early_stopping_time(np.r_[1.0, 1.0, 0.0, 0.0], 2, 0.5) == np.inf
 
@@ -120,7 +130,9 @@ def test_denoising_error_bound_values():
     q = 1 - eta * sigma**2
     tau = np.array([0.0, 1.0, 3.0])
     b = denoising_error_bound(sigma, 2, eta, tau, 2.0, 0.3)
-    expected = q[1] ** tau * 2.0 + 0.3 * np.sqrt(np.mean((1 - q[None, :] ** tau[:, None]) ** 2, axis=1))
+    expected = q[1] ** tau * 2.0 + 0.3 * np.sqrt(
+        np.mean((1 - q[None, :] ** tau[:, None]) ** 2, axis=1)
+    )
     np.testing.assert_allclose(b, expected)
     assert b[0] == pytest.approx(2.0)  # nothing fitted at tau = 0
     # at Theorem 1's stopping time the noise part is at most varsigma sqrt(2p/n)
@@ -151,7 +163,13 @@ def test_fit_bad_input(kwargs, match):
     args = dict(generator=gen, y=np.zeros(16), eta=eta, steps=3)
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
-        fit_two_layer_gd(args.pop("generator"), args.pop("y"), args.pop("eta"), args.pop("steps"), **args)
+        fit_two_layer_gd(
+            args.pop("generator"),
+            args.pop("y"),
+            args.pop("eta"),
+            args.pop("steps"),
+            **args,
+        )
 
 
 def test_linear_residuals_bad_input():
@@ -194,7 +212,12 @@ def test_stopping_time_and_bound_bad_input():
 @pytest.mark.parametrize("n", [8, 31, 64])
 def test_conv_step_size_is_inverse_squared_circulant_norm(n):
     rng = np.random.default_rng(n)
-    for u in [rng.standard_normal(5), dd.triangular_kernel(3, n), dd.gaussian_kernel(2.0, n), [2.0]]:
+    for u in [
+        rng.standard_normal(5),
+        dd.triangular_kernel(3, n),
+        dd.gaussian_kernel(2.0, n),
+        [2.0],
+    ]:
         expected = 1.0 / np.linalg.norm(dd.circulant(u, n), 2) ** 2
         assert conv_step_size(u, n) == pytest.approx(expected, rel=1e-12)
     assert dd.conv_step_size is conv_step_size

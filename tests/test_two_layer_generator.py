@@ -17,7 +17,9 @@ def test_forward_equals_dense_formula():
     U = dd.circulant(u, 12)
     C = g.C.detach().numpy()
     v = np.r_[np.ones(3), -np.ones(3)] / np.sqrt(6)
-    np.testing.assert_allclose(g().detach().numpy(), np.maximum(U @ C, 0) @ v, atol=1e-12)
+    np.testing.assert_allclose(
+        g().detach().numpy(), np.maximum(U @ C, 0) @ v, atol=1e-12
+    )
     np.testing.assert_allclose(g.U().numpy(), U)
     np.testing.assert_allclose(float(g.v @ g.v), 1.0)
 
@@ -25,7 +27,9 @@ def test_forward_equals_dense_formula():
 def test_jacobian_equals_autograd():
     u, g = _gen(n=10, k=4, seed=2)
     C0 = g.C.detach().clone()
-    auto = torch.autograd.functional.jacobian(lambda C: g(C), C0)  # (n, n, k): d G_i / d C_jl
+    auto = torch.autograd.functional.jacobian(
+        lambda C: g(C), C0
+    )  # (n, n, k): d G_i / d C_jl
     # vec stacks the columns of C: index l * n + j
     auto_vec = auto.permute(0, 2, 1).reshape(10, 40)
     np.testing.assert_allclose(g.jacobian().numpy(), auto_vec.numpy(), atol=1e-12)
@@ -49,7 +53,9 @@ def test_monte_carlo_jacobian_gram_matches_closed_form():
     assert np.all(np.abs(avg - Sigma) <= tol + 1e-12)
     # and the spectrum: eigenvalues approach the squared dual kernel
     eig = np.sort(np.linalg.eigvalsh(avg))
-    np.testing.assert_allclose(eig, np.sort(dd.dual_kernel(u, n) ** 2), atol=6 * 0.5 * n / np.sqrt(k * reps))
+    np.testing.assert_allclose(
+        eig, np.sort(dd.dual_kernel(u, n) ** 2), atol=6 * 0.5 * n / np.sqrt(k * reps)
+    )
 
 
 def test_jacobian_does_not_depend_on_omega_and_output_scales_with_it():
@@ -57,7 +63,9 @@ def test_jacobian_does_not_depend_on_omega_and_output_scales_with_it():
     g1 = dd.TwoLayerGenerator(u, 8, 4, omega=1.0, seed=3, device="cpu")
     g2 = dd.TwoLayerGenerator(u, 8, 4, omega=0.01, seed=3, device="cpu")
     np.testing.assert_allclose(g1.jacobian().numpy(), g2.jacobian().numpy())
-    np.testing.assert_allclose(g2().detach().numpy(), 0.01 * g1().detach().numpy(), atol=1e-14)
+    np.testing.assert_allclose(
+        g2().detach().numpy(), 0.01 * g1().detach().numpy(), atol=1e-14
+    )
 
 
 def test_seed_determinism_and_float32():
@@ -67,24 +75,42 @@ def test_seed_determinism_and_float32():
     np.testing.assert_allclose(a().detach().numpy(), b().detach().numpy(), atol=1e-5)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (checks CPU == GPU)")
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA GPU (checks CPU == GPU)"
+)
 def test_cpu_and_gpu_agree():
     u = dd.triangular_kernel(4, 64)
     a = dd.TwoLayerGenerator(u, 64, 32, seed=1, device="cpu")
     b = dd.TwoLayerGenerator(u, 64, 32, seed=1, device="cuda")
-    np.testing.assert_allclose(a().detach().numpy(), b().detach().cpu().numpy(), atol=1e-10)
-    np.testing.assert_allclose(a.jacobian_gram().numpy(), b.jacobian_gram().cpu().numpy(), atol=1e-10)
+    np.testing.assert_allclose(
+        a().detach().numpy(), b().detach().cpu().numpy(), atol=1e-10
+    )
+    np.testing.assert_allclose(
+        a.jacobian_gram().numpy(), b.jacobian_gram().cpu().numpy(), atol=1e-10
+    )
 
 
 BAD = [
     (lambda: dd.TwoLayerGenerator([1.0, 2.0], 8, 5, device="cpu"), "k must be even"),
-    (lambda: dd.TwoLayerGenerator([1.0, 2.0], 8, 0, device="cpu"), "k must be an integer >= 2"),
-    (lambda: dd.TwoLayerGenerator(np.ones(9), 8, 4, device="cpu"), "no longer than n = 8"),
+    (
+        lambda: dd.TwoLayerGenerator([1.0, 2.0], 8, 0, device="cpu"),
+        "k must be an integer >= 2",
+    ),
+    (
+        lambda: dd.TwoLayerGenerator(np.ones(9), 8, 4, device="cpu"),
+        "no longer than n = 8",
+    ),
     (lambda: dd.TwoLayerGenerator([0.0, 0.0], 8, 4, device="cpu"), "all zeros"),
     (lambda: dd.TwoLayerGenerator([1.0, np.nan], 8, 4, device="cpu"), "finite"),
     (lambda: dd.TwoLayerGenerator([1.0], 8, 4, omega=0.0, device="cpu"), "omega"),
-    (lambda: dd.TwoLayerGenerator([1.0], 8, 4, dtype=torch.int64, device="cpu"), "dtype"),
-    (lambda: dd.TwoLayerGenerator([1.0], 8, 4, device="cpu")(torch.zeros(8, 3)), r"shape \(8, 4\)"),
+    (
+        lambda: dd.TwoLayerGenerator([1.0], 8, 4, dtype=torch.int64, device="cpu"),
+        "dtype",
+    ),
+    (
+        lambda: dd.TwoLayerGenerator([1.0], 8, 4, device="cpu")(torch.zeros(8, 3)),
+        r"shape \(8, 4\)",
+    ),
 ]
 
 

@@ -11,14 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 
-def _dedupe_inline_scripts(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+def _dedupe_inline_scripts(
+    app: Any, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
     scripts = context.get("script_files")
     if not scripts:
         return
     seen: set[str] = set()
     kept = []
     for js in scripts:
-        body = getattr(js, "attributes", {}).get("body") if not isinstance(js, str) else None
+        body = (
+            getattr(js, "attributes", {}).get("body")
+            if not isinstance(js, str)
+            else None
+        )
         if body:
             if body in seen:
                 continue

@@ -61,7 +61,9 @@ def config_macros(root: Path = ROOT) -> dict[str, Any]:
     try:
         return dict(cfg["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"])
     except (KeyError, TypeError) as exc:
-        raise SystemExit(f"_config.yml has no sphinx.config.mathjax3_config.tex.macros ({exc})")
+        raise SystemExit(
+            f"_config.yml has no sphinx.config.mathjax3_config.tex.macros ({exc})"
+        )
 
 
 def newcommand(name: str, spec: Any) -> str:
@@ -72,7 +74,9 @@ def newcommand(name: str, spec: Any) -> str:
         body, nargs = spec[0], int(spec[1])
         default = f"[{spec[2]}]" if len(spec) == 3 else ""
         return rf"\newcommand{{\{name}}}[{nargs}]{default}{{{body}}}"
-    raise SystemExit(f"macro {name!r}: unsupported spec {spec!r} (string or [body, nargs(, default)])")
+    raise SystemExit(
+        f"macro {name!r}: unsupported spec {spec!r} (string or [body, nargs(, default)])"
+    )
 
 
 def macro_cell_source(root: Path = ROOT) -> str:
@@ -218,7 +222,9 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
     rel = path.relative_to(root) if path.is_relative_to(root) else path
     size = path.stat().st_size
     if size >= MAX_BYTES:
-        out.append(f"{rel}: {size / 1024:.0f} KB >= 400 KB (run: nbtools.py strip {rel})")
+        out.append(
+            f"{rel}: {size / 1024:.0f} KB >= 400 KB (run: nbtools.py strip {rel})"
+        )
     nb = read(path)
     want = macro_cell_source(root)
     macro_idx = [i for i, c in enumerate(nb.cells) if is_macro_cell(c)]
@@ -228,11 +234,17 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
         i = macro_idx[0]
         c = nb.cells[i]
         if i != 0 or len(macro_idx) > 1:
-            out.append(f"{rel}: macro cell is cell {i}, must be the only one and first (run: nbtools.py macros {rel})")
+            out.append(
+                f"{rel}: macro cell is cell {i}, must be the only one and first (run: nbtools.py macros {rel})"
+            )
         if src(c) != want:
-            out.append(f"{rel}: macro cell differs from _config.yml (run: nbtools.py macros {rel})")
+            out.append(
+                f"{rel}: macro cell differs from _config.yml (run: nbtools.py macros {rel})"
+            )
         if "remove-cell" not in tags(c) or c.get("cell_type") != "markdown":
-            out.append(f"{rel}: macro cell must be a markdown cell tagged remove-cell (run: nbtools.py macros {rel})")
+            out.append(
+                f"{rel}: macro cell must be a markdown cell tagged remove-cell (run: nbtools.py macros {rel})"
+            )
     with_outputs, with_counts = [], []
     for i, c in enumerate(nb.cells):
         if c.get("cell_type") != "code":
@@ -245,15 +257,27 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
             elif c.get("execution_count") is not None:
                 with_counts.append(i)
         else:
-            bad = [o.get("output_type") + ":" + ",".join(o.get("data", {})) for o in outs if not _is_text(o)]
+            bad = [
+                o.get("output_type") + ":" + ",".join(o.get("data", {}))
+                for o in outs
+                if not _is_text(o)
+            ]
             if bad:
-                out.append(f"{rel}: checked cell {i} ({first!r}) stores non-text outputs {bad} (run: nbtools.py strip {rel})")
+                out.append(
+                    f"{rel}: checked cell {i} ({first!r}) stores non-text outputs {bad} (run: nbtools.py strip {rel})"
+                )
     if with_outputs:
-        out.append(f"{rel}: cells {with_outputs} store outputs but are not tagged {CHECK_TAG} (run: nbtools.py strip {rel})")
+        out.append(
+            f"{rel}: cells {with_outputs} store outputs but are not tagged {CHECK_TAG} (run: nbtools.py strip {rel})"
+        )
     if with_counts:
-        out.append(f"{rel}: cells {with_counts} store execution counts (run: nbtools.py strip {rel})")
+        out.append(
+            f"{rel}: cells {with_counts} store execution counts (run: nbtools.py strip {rel})"
+        )
     if "widgets" in nb.metadata:
-        out.append(f"{rel}: notebook metadata stores widget state (run: nbtools.py strip {rel})")
+        out.append(
+            f"{rel}: notebook metadata stores widget state (run: nbtools.py strip {rel})"
+        )
     return out
 
 
@@ -271,25 +295,35 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name, help_ in (
-        ("macros", "insert or update the LaTeX macro cell (first cell, tagged remove-cell)"),
+        (
+            "macros",
+            "insert or update the LaTeX macro cell (first cell, tagged remove-cell)",
+        ),
         ("strip", "remove outputs except text in cells tagged nbval-check-output"),
         ("check", "list violations; exit status 1 if there are any"),
     ):
         p = sub.add_parser(name, help=help_)
-        p.add_argument("notebooks", nargs="*", help="default: every notebook in _toc.yml")
+        p.add_argument(
+            "notebooks", nargs="*", help="default: every notebook in _toc.yml"
+        )
     ns = ap.parse_args(argv)
     paths = _paths(ns.notebooks)
     if ns.cmd == "check":
         problems = [v for p in paths for v in violations(p)]
         for v in problems:
             print(v)
-        print(f"nbtools check: {len(paths)} notebook(s), {len(problems)} violation(s)", file=sys.stderr)
+        print(
+            f"nbtools check: {len(paths)} notebook(s), {len(problems)} violation(s)",
+            file=sys.stderr,
+        )
         return 1 if problems else 0
     for p in paths:
         nb = read(p)
         nb = apply_macros(nb) if ns.cmd == "macros" else apply_strip(nb)
         changed = write(nb, p)
-        print(f"{ns.cmd}: {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: {'updated' if changed else 'unchanged'}")
+        print(
+            f"{ns.cmd}: {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: {'updated' if changed else 'unchanged'}"
+        )
     return 0
 
 

@@ -20,7 +20,9 @@ ARTIFACTS = ROOT / "tests" / "_artifacts"
 
 def _pages():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    files = [toc["root"]] + [
+        c["file"] for part in toc.get("parts", []) for c in part["chapters"]
+    ]
     return files
 
 
@@ -36,14 +38,20 @@ def test_page_is_self_contained_and_typeset(page, site, doc):
     source = (HTML / f"{doc}.html").read_text()
     has_math = 'class="math' in source
     if has_math:
-        assert "_static/mathjax/tex-chtml.js" in source, "MathJax must be loaded from the book's _static"
+        assert "_static/mathjax/tex-chtml.js" in source, (
+            "MathJax must be loaded from the book's _static"
+        )
         try:
-            page.wait_for_function("() => !!(window.MathJax && window.MathJax.startup)", timeout=20_000)
+            page.wait_for_function(
+                "() => !!(window.MathJax && window.MathJax.startup)", timeout=20_000
+            )
         except Exception:
             pytest.fail("MathJax did not load (it must come from _static/mathjax)")
         page.evaluate("() => window.MathJax.startup.promise")
     page.wait_for_timeout(300)
-    assert page.external_requests == [], f"page tried to fetch from outside the book: {page.external_requests[:5]}"
+    assert page.external_requests == [], (
+        f"page tried to fetch from outside the book: {page.external_requests[:5]}"
+    )
     assert page.page_errors == [], f"JavaScript errors: {page.page_errors[:3]}"
     html = page.content()
     # no raw TeX left over, no MathJax error boxes
@@ -55,23 +63,39 @@ def test_page_is_self_contained_and_typeset(page, site, doc):
     assert page.locator(".jupyter-widgets, .widget-slider").count() == 0
     # every output figure has alt text
     for img in page.locator(".cell_output img").all():
-        assert (img.get_attribute("alt") or "").strip(), f"an output image on {doc} has no alt text"
+        assert (img.get_attribute("alt") or "").strip(), (
+            f"an output image on {doc} has no alt text"
+        )
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
 def test_chapter_renders_theorems_exercises_and_citations(page, site, doc):
     page.goto(f"{site}/{doc}.html", wait_until="load")
-    assert page.locator("div.proof, div.admonition.proposition, div.admonition.theorem, div.admonition.definition").count() > 0
+    assert (
+        page.locator(
+            "div.proof, div.admonition.proposition, div.admonition.theorem, div.admonition.definition"
+        ).count()
+        > 0
+    )
     assert page.locator("div.exercise").count() >= 2, "fewer than 2 exercises"
     assert page.locator("div.solution").count() >= 2, "solutions missing"
     # sphinxcontrib-bibtex renders citations as links into the bibliography page
-    assert page.locator("main a[href*='bibliography.html#']").count() > 0, "no rendered citations"
+    assert page.locator("main a[href*='bibliography.html#']").count() > 0, (
+        "no rendered citations"
+    )
     text = page.inner_text("main")
     assert "Traceback (most recent call last)" not in text
     # launch and download buttons
     html = page.content()
-    assert "colab.research.google.com" in html and "mybinder.org" in html, "launch buttons missing"
-    assert page.locator("[title='Download this page'], .btn-download-notebook-button, a[href$='.ipynb']").count() > 0
+    assert "colab.research.google.com" in html and "mybinder.org" in html, (
+        "launch buttons missing"
+    )
+    assert (
+        page.locator(
+            "[title='Download this page'], .btn-download-notebook-button, a[href$='.ipynb']"
+        ).count()
+        > 0
+    )
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
@@ -89,9 +113,15 @@ def test_static_sliders_change_the_figure(page, site, doc):
             before_src, before_alt = img.get_attribute("src"), img.get_attribute("alt")
             label_before = inp.evaluate("e => e.nextElementSibling.textContent")
             target = inp.evaluate("e => (+e.value === +e.max ? +e.min : +e.max)")
-            inp.evaluate(f"e => {{ e.value = {target}; e.dispatchEvent(new Event('input')); }}")
-            assert img.get_attribute("src") != before_src, "moving a slider did not change the frame"
-            assert img.get_attribute("alt") != before_alt, "alt text did not follow the frame"
+            inp.evaluate(
+                f"e => {{ e.value = {target}; e.dispatchEvent(new Event('input')); }}"
+            )
+            assert img.get_attribute("src") != before_src, (
+                "moving a slider did not change the frame"
+            )
+            assert img.get_attribute("alt") != before_alt, (
+                "alt text did not follow the frame"
+            )
             assert inp.evaluate("e => e.nextElementSibling.textContent") != label_before
         slider.screenshot(path=str(ARTIFACTS / f"{Path(doc).name}_slider{s}.png"))
 
@@ -120,11 +150,15 @@ def test_plotting_and_slider_code_is_behind_a_toggle(page, site, doc):
             f"{doc}: code cell {first!r} ({m.group(0)!r}) is visible without opening a toggle: tag the "
             "notebook cell hide-input"
         )
-        assert cell.evaluate("e => !!e.closest('details')"), f"{doc}: code cell {first!r} is hidden but has no toggle"
+        assert cell.evaluate("e => !!e.closest('details')"), (
+            f"{doc}: code cell {first!r} is hidden but has no toggle"
+        )
         if not opened:  # the toggle opens
             cell.evaluate("e => e.closest('details').querySelector('summary').click()")
             page.wait_for_timeout(100)
-            assert cell.is_visible(), f"{doc}: opening the toggle does not show the code {first!r}"
+            assert cell.is_visible(), (
+                f"{doc}: opening the toggle does not show the code {first!r}"
+            )
             opened = True
 
 
@@ -143,7 +177,9 @@ def test_figures_are_rendered_and_numbered_figures_have_images(page, site, doc):
     holds one (an Agg backend in the build kernel would leave text-only figures)."""
     page.goto(f"{site}/{doc}.html", wait_until="load")
     if doc.startswith("chapters/"):
-        assert page.locator("main img").count() > 0, f"{doc}: no image on the page (was MPLBACKEND set for the build?)"
+        assert page.locator("main img").count() > 0, (
+            f"{doc}: no image on the page (was MPLBACKEND set for the build?)"
+        )
     figures = page.locator("main figure[id]")
     for k in range(figures.count()):
         fig = figures.nth(k)
@@ -154,7 +190,13 @@ def test_figures_are_rendered_and_numbered_figures_have_images(page, site, doc):
 @pytest.mark.parametrize("doc", CHAPTERS)
 def test_chapter_number_comes_from_the_toc_once(page, site, doc):
     page.goto(f"{site}/{doc}.html", wait_until="load")
-    h1 = page.locator("main h1:has(a.headerlink)").first  # the article title, not the header copy
-    assert h1.locator(".section-number").count() == 1, f"{doc}: title not numbered (numbered: true in _toc.yml)"
+    h1 = page.locator(
+        "main h1:has(a.headerlink)"
+    ).first  # the article title, not the header copy
+    assert h1.locator(".section-number").count() == 1, (
+        f"{doc}: title not numbered (numbered: true in _toc.yml)"
+    )
     title = h1.inner_text().strip()
-    assert not re.match(r"^\d+\.\s*\d+\.", title), f"{doc}: title {title!r} is numbered twice: drop the typed number"
+    assert not re.match(r"^\d+\.\s*\d+\.", title), (
+        f"{doc}: title {title!r} is numbered twice: drop the typed number"
+    )
