@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import dd_lib as dd  # noqa: E402
+import dd_lib as dd
 
 SEED = 0
 SIGMA = 25 / 255

@@ -32,22 +32,71 @@ __version__ = (
 )
 
 # --- configuration, metrics, figures, sliders ---------------------------------
-from .config import SIZES, get_device, scale, seed_everything, sizes
+from .architectures import (
+    ARCHITECTURES,
+    ConvGenerator,
+    architecture_parameter_count,
+    channels_for_factor,
+    fit_architectures,
+)
 from .claims import claim
-from .metrics import psnr, ssim
-from .plotting import PALETTE, use_course_style
-from .widgets import live_slider, precomputed_slider
+from .config import SIZES, get_device, scale, seed_everything, sizes
 
-# --- chapter 1: least squares and its spectral filter -------------------------
-from .least_squares import gd_least_squares, gd_residual_closed_form, gd_residual_factor
-
-# --- chapter 2: trigonometric basis, circulants, kernels ----------------------
-from .trig import circulant, frequency_order, trig_basis, trig_frequencies
-from .kernels import gaussian_kernel, triangular_kernel
+# --- chapter 6: the deep decoder, the deep image prior, fitting, baselines ------
+from .deep_decoder import DeepDecoder, deep_decoder_parameter_count
+from .denoisers import (
+    CLASSICAL_DENOISERS,
+    COMPARISON_METHODS,
+    SHARED_NOISE_DENOISERS,
+    TUNING_IMAGES,
+    denoise,
+    denoising_comparison,
+    tune_strength,
+)
+from .dip import DeepImagePrior
 
 # --- chapter 3: expected Jacobian and dual kernel; decay fits -----------------
 from .dual_kernel import dual_kernel, expected_jacobian_gram, relu_gram_factor
+from .fitting import (
+    FitJob,
+    FitResult,
+    bf16_supported,
+    discrepancy_stop,
+    fit,
+    fit_many,
+    identity,
+)
+from .images import TEST_IMAGES, add_noise, test_image, to_image, to_tensor
+
+# --- chapter 7: Jacobians of deep generators, the four architectures of appendix B
+from .jacobian import (
+    frequency_energy,
+    jacobian,
+    jacobian_spectrum,
+    jacobian_transpose_norms,
+    subspace_overlap,
+    trig_alignment,
+)
+from .kernels import gaussian_kernel, triangular_kernel
+
+# --- chapter 1: least squares and its spectral filter -------------------------
+from .least_squares import gd_least_squares, gd_residual_closed_form, gd_residual_factor
+from .metrics import psnr, ssim
+from .operators import GaussianMeasurement, PixelMask
+from .plotting import PALETTE, use_course_style
+
+# --- chapter 5: sketched least squares -----------------------------------------
+from .sketching import (
+    geometric_example_bound,
+    min_norm_solution,
+    sketching_trials,
+    stack_tables,
+    theorem1_bound,
+)
 from .spectra import DecayFit, fit_geometric_decay, fit_power_law_decay
+
+# --- chapter 2: trigonometric basis, circulants, kernels ----------------------
+from .trig import circulant, frequency_order, trig_basis, trig_frequencies
 
 # --- chapter 4: the two-layer generator and its dynamics ----------------------
 from .two_layer import (
@@ -70,51 +119,7 @@ from .two_layer_experiments import (
     structure_vs_noise,
     theorem1_linear_trials,
 )
-
-# --- chapter 5: sketched least squares -----------------------------------------
-from .sketching import geometric_example_bound, min_norm_solution, theorem1_bound
-from .sketching import sketching_trials, stack_tables
-
-# --- chapter 6: the deep decoder, the deep image prior, fitting, baselines ------
-from .deep_decoder import DeepDecoder, deep_decoder_parameter_count
-from .dip import DeepImagePrior
-from .fitting import (
-    FitJob,
-    FitResult,
-    bf16_supported,
-    discrepancy_stop,
-    fit,
-    fit_many,
-    identity,
-)
-from .operators import GaussianMeasurement, PixelMask
-from .images import TEST_IMAGES, add_noise, test_image, to_image, to_tensor
-from .denoisers import (
-    CLASSICAL_DENOISERS,
-    COMPARISON_METHODS,
-    SHARED_NOISE_DENOISERS,
-    TUNING_IMAGES,
-    denoise,
-    denoising_comparison,
-    tune_strength,
-)
-
-# --- chapter 7: Jacobians of deep generators, the four architectures of appendix B
-from .jacobian import (
-    frequency_energy,
-    jacobian,
-    jacobian_spectrum,
-    jacobian_transpose_norms,
-    subspace_overlap,
-    trig_alignment,
-)
-from .architectures import (
-    ARCHITECTURES,
-    ConvGenerator,
-    architecture_parameter_count,
-    channels_for_factor,
-    fit_architectures,
-)
+from .widgets import live_slider, precomputed_slider
 
 __all__ = [
     # configuration, metrics, figures, sliders

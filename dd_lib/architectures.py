@@ -357,7 +357,7 @@ class ConvGenerator(nn.Module):
         self.register_buffer("input", net_input)
         self.to(get_device() if device is None else torch.device(device))
 
-    def forward(self) -> torch.Tensor:  # noqa: D102 (documented in the class)
+    def forward(self) -> torch.Tensor:
         return self.net(self.input)
 
     def num_parameters(self) -> int:

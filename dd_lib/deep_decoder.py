@@ -175,7 +175,7 @@ class DeepDecoder(nn.Module):
             self.register_buffer("input", net_input)
         self.to(get_device() if device is None else torch.device(device))
 
-    def forward(self) -> torch.Tensor:  # noqa: D102 (documented in the class)
+    def forward(self) -> torch.Tensor:
         return self.net(self.input)
 
     def num_parameters(self) -> int:

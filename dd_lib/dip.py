@@ -194,7 +194,7 @@ class DeepImagePrior(nn.Module):
         )
         self.to(dev)
 
-    def forward(self) -> torch.Tensor:  # noqa: D102 (documented in the class)
+    def forward(self) -> torch.Tensor:
         x = self.input
         if self.training and self.input_noise_std > 0:
             noise = torch.randn(

@@ -552,7 +552,7 @@ def _run_job(job: FitJob) -> FitResult:
 
 def _pool(workers: int) -> Any:
     global _POOL
-    if _POOL is None or _POOL._max_workers != workers:  # noqa: SLF001 (a private attribute, read only)
+    if _POOL is None or _POOL._max_workers != workers:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 

@@ -89,7 +89,7 @@ def test_image(name: str, size: int, *, grey: bool = False) -> Array:
         img = img @ np.array([0.299, 0.587, 0.114])
     out = resize(
         img,
-        (size, size) + img.shape[2:],
+        (size, size, *img.shape[2:]),
         anti_aliasing=s > size,
         order=3,
         mode="reflect",
@@ -180,9 +180,7 @@ def to_tensor(image: Any, device: torch.device | str = "cpu") -> torch.Tensor:
     if isinstance(image, torch.Tensor):
         return image.detach().to(device=device, dtype=torch.float32)
     arr = as_real_array(image, "image")
-    if arr.ndim == 1:
-        t = arr[None, None]
-    elif arr.ndim == 2:
+    if arr.ndim == 1 or arr.ndim == 2:
         t = arr[None, None]
     elif arr.ndim == 3 and arr.shape[-1] <= 4:
         t = np.moveaxis(arr, -1, 0)[None]

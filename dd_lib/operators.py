@@ -58,7 +58,7 @@ class PixelMask(nn.Module):
         self.register_buffer("mask", torch.as_tensor(flat.reshape(shape)))
         self.to(get_device() if device is None else torch.device(device))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if tuple(x.shape[2:]) != tuple(self.mask.shape):
             raise ValueError(
                 f"image shape {tuple(x.shape[2:])} does not match the mask {tuple(self.mask.shape)}"
@@ -101,7 +101,7 @@ class GaussianMeasurement(nn.Module):
         self.register_buffer("matrix", torch.randn((m, n), generator=gen) / np.sqrt(m))
         self.to(get_device() if device is None else torch.device(device))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if tuple(x.shape[1:]) != self.shape:
             raise ValueError(
                 f"image shape {tuple(x.shape[1:])} does not match the operator's {self.shape}"

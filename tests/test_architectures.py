@@ -36,7 +36,8 @@ def test_figure7_decoder() -> None:
         512, channels=64, depth=4, ndim=1, fixed_output=True, seed=0, device="cpu"
     )
     w = net.net[-1].weight
-    assert not w.requires_grad and torch.allclose(w.abs(), torch.full_like(w, 1 / 8))
+    assert not w.requires_grad
+    assert torch.allclose(w.abs(), torch.full_like(w, 1 / 8))
     assert float(w.sum()) == 0.0
     assert sum(p.numel() for p in net.mixing_weights()) == 4 * 64**2
     assert tuple(net.input.shape) == (1, 64, 32)
@@ -93,7 +94,8 @@ def test_fit_architectures_table() -> None:
         record_every=3,
         track_weights=True,
     )
-    assert tab["rel_loss"].shape == (8, 3) and tab["weight_distance"].shape == (8, 2, 3)
+    assert tab["rel_loss"].shape == (8, 3)
+    assert tab["weight_distance"].shape == (8, 2, 3)
     assert tab["target"].tolist()[:2] == ["img", "noise"]
     assert np.all(tab["weight_distance"][:, :, 0] == 0)
 

@@ -41,18 +41,18 @@ def test_scale_reads_environment(monkeypatch):
 def test_sizes_follow_the_scale(monkeypatch):
     monkeypatch.delenv("DD_SCALE", raising=False)
     book = dd.sizes("ch4")
-    assert book == dd.SIZES["ch4"]["book"] and book["n"] == 128
+    assert book == dd.SIZES["ch4"]["book"]
+    assert book["n"] == 128
     monkeypatch.setenv("DD_SCALE", "paper")
     paper = dd.sizes("ch4")
-    assert paper == dd.SIZES["ch4"]["paper"] and paper["n"] == 300
+    assert paper == dd.SIZES["ch4"]["paper"]
+    assert paper["n"] == 300
     assert set(book) == set(paper)  # every key exists at both scales
     # a copy: changing it leaves the table alone
     paper["k_sweep"].append(1)
     paper["n"] = 1
-    assert (
-        dd.sizes("ch4") == dd.SIZES["ch4"]["paper"]
-        and dd.SIZES["ch4"]["paper"]["n"] == 300
-    )
+    assert dd.sizes("ch4") == dd.SIZES["ch4"]["paper"]
+    assert dd.SIZES["ch4"]["paper"]["n"] == 300
 
 
 def test_sizes_table_is_complete():

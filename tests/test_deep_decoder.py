@@ -22,7 +22,7 @@ CPU = "cpu"
 
 # --------------------------------------------------------------------------- deep decoder
 @pytest.mark.parametrize(
-    "k,d,c", [(1, 0, 1), (8, 2, 1), (16, 3, 3), (64, 4, 1), (32, 5, 3)]
+    ("k", "d", "c"), [(1, 0, 1), (8, 2, 1), (16, 3, 3), (64, 4, 1), (32, 5, 3)]
 )
 def test_parameter_count_formula(k: int, d: int, c: int) -> None:
     net = DeepDecoder(2**d * 2, channels=k, depth=d, out_channels=c, seed=0, device=CPU)
@@ -39,15 +39,15 @@ def test_architecture_block_order() -> None:
     assert kinds == expected
     for m in net.net:
         if isinstance(m, nn.Conv2d):
-            assert m.kernel_size == (1, 1) and m.bias is None
+            assert m.kernel_size == (1, 1)
+            assert m.bias is None
         if isinstance(m, nn.Upsample):
-            assert (
-                m.mode == "bilinear"
-                and m.align_corners is False
-                and m.scale_factor == 2
-            )
+            assert m.mode == "bilinear"
+            assert m.align_corners is False
+            assert m.scale_factor == 2
         if isinstance(m, nn.BatchNorm2d):
-            assert m.affine and not m.track_running_stats
+            assert m.affine
+            assert not m.track_running_stats
     assert len(net.mixing_layers()) == d + 2
 
 
@@ -56,7 +56,8 @@ def test_input_is_fixed_uniform_buffer() -> None:
     assert tuple(net.input.shape) == (1, 16, 4, 4)
     assert "input" in dict(net.named_buffers())
     assert not any(p is net.input for p in net.parameters())
-    assert 0 <= float(net.input.min()) and float(net.input.max()) < 0.1
+    assert float(net.input.min()) >= 0
+    assert float(net.input.max()) < 0.1
     learn = DeepDecoder(
         64, channels=16, depth=4, seed=1, device=CPU, learnable_input=True
     )
@@ -68,8 +69,10 @@ def test_output_range_seed_and_channel_normalisation() -> None:
     b = DeepDecoder(32, channels=8, depth=2, seed=3, device=CPU)
     c = DeepDecoder(32, channels=8, depth=2, seed=4, device=CPU)
     out = a()
-    assert torch.equal(out, b()) and not torch.equal(out, c())
-    assert float(out.min()) > 0 and float(out.max()) < 1
+    assert torch.equal(out, b())
+    assert not torch.equal(out, c())
+    assert float(out.min()) > 0
+    assert float(out.max()) < 1
     a.eval()  # channel normalisation uses the image's own statistics in every mode
     assert torch.allclose(a(), out)
 
@@ -81,7 +84,7 @@ def test_deep_decoder_1d() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs,match",
+    ("kwargs", "match"),
     [
         (dict(out_size=32, channels=0), "channels"),
         (dict(out_size=32, depth=-1), "depth"),
@@ -132,7 +135,7 @@ def test_dip_shape_count_and_noise() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs,match",
+    ("kwargs", "match"),
     [
         (dict(out_size=30), "multiple"),
         (dict(out_size=32, channels=()), "at least one scale"),
@@ -160,7 +163,9 @@ def test_fit_decreases_loss_and_psnr_matches_skimage(tiny) -> None:
     img, y = tiny
     net = DeepDecoder(32, channels=16, depth=2, seed=0, device=CPU)
     res = fit(net, y, steps=120, reference=img, progress=False, precision="float32")
-    assert res.iterations[0] == 0 and res.iterations[-1] == 120 and len(res.loss) == 121
+    assert res.iterations[0] == 0
+    assert res.iterations[-1] == 120
+    assert len(res.loss) == 121
     assert res.loss[-1] < 0.5 * res.loss[0]
     final = to_image(net().detach())
     assert np.allclose(res.output, final, atol=1e-6)
@@ -194,13 +199,18 @@ def test_fit_records_and_snapshots(tiny) -> None:
     assert list(res.iterations) == [0, 10, 20, 30, 40, 45]
     assert sorted(res.snapshots) == snaps
     assert np.allclose(res.snapshots[45], res.output)
-    assert res.mse is None and res.psnr is None and res.best_iteration is None
+    assert res.mse is None
+    assert res.psnr is None
+    assert res.best_iteration is None
     # snapshot 0 is the initial output; weight distances start at 0 and grow
     net0 = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
     assert np.allclose(res.snapshots[0], to_image(net0().detach()), atol=1e-6)
-    assert res.weight_distance is not None and len(res.weight_distance) == 4
+    assert res.weight_distance is not None
+    assert len(res.weight_distance) == 4
     for dist in res.weight_distance.values():
-        assert dist[0] == 0 and dist[-1] > 0 and len(dist) == len(res.iterations)
+        assert dist[0] == 0
+        assert dist[-1] > 0
+        assert len(dist) == len(res.iterations)
 
 
 def test_fit_snapshot_replays_iterate(tiny) -> None:
@@ -234,7 +244,8 @@ def test_discrepancy_stop(tiny) -> None:
         reference=img,
         progress=False,
     )
-    assert res.stopped_at is not None and res.stopped_at == res.iterations[-1] < 2000
+    assert res.stopped_at is not None
+    assert res.stopped_at == res.iterations[-1] < 2000
     assert res.loss[-1] <= 0.1**2 < res.loss[-2]
     with pytest.raises(ValueError, match="sigma"):
         discrepancy_stop(0.0)
@@ -266,7 +277,8 @@ def test_fit_colour_and_operators() -> None:
         reference=img,
         progress=False,
     )
-    assert res.output.shape == (32, 32, 3) and res.loss[-1] < 0.3 * res.loss[0]
+    assert res.output.shape == (32, 32, 3)
+    assert res.loss[-1] < 0.3 * res.loss[0]
     A = GaussianMeasurement(256, (1, 16, 16), seed=0, device=CPU)
     x = test_image("camera", 16)
     res = fit(
@@ -402,9 +414,8 @@ def test_bf16_fits_like_float32_within_the_seed_spread() -> None:
     ``res.precision`` and the start's lower bound.
     """
     f32, b16 = _denoising_fits("float32", CPU), _denoising_fits("bfloat16", CPU)
-    assert all(r.precision == "float32" for r in f32) and all(
-        r.precision == "bfloat16" for r in b16
-    )
+    assert all(r.precision == "float32" for r in f32)
+    assert all(r.precision == "bfloat16" for r in b16)
     _assert_fits_like_float32(
         f32, b16, start_rtol=2.0**-5, what="bfloat16", must_differ=True
     )
@@ -435,7 +446,9 @@ def test_test_images() -> None:
         im = test_image(name, 48)
         colour = TEST_IMAGES[name][1]
         assert im.shape == ((48, 48, 3) if colour else (48, 48))
-        assert im.min() >= 0 and im.max() <= 1 and im.std() > 0.05
+        assert im.min() >= 0
+        assert im.max() <= 1
+        assert im.std() > 0.05
     assert test_image("astronaut", 48, grey=True).shape == (48, 48)
     with pytest.raises(ValueError, match="unknown test image"):
         test_image("lena", 48)
@@ -521,7 +534,8 @@ def test_denoising_comparison_table_draws_and_rows() -> None:
     # whether the discrepancy rule fired is reported per draw and case; where it fired, "rule" is where
     for net in ("DD-O", "DIP"):
         fired = out["rule_fired"][net]
-        assert fired.dtype == bool and fired.shape == (2, 2)
+        assert fired.dtype == bool
+        assert fired.shape == (2, 2)
         for j in range(2):
             for i, lab in enumerate(labels):
                 r = out["fits"][lab, net, j]
@@ -529,7 +543,8 @@ def test_denoising_comparison_table_draws_and_rows() -> None:
                 expect = r.stopped_at if fired[j, i] else r.lowest_loss_iteration
                 assert out["iterations"][f"{net} rule"][j, i] == expect
     for m in dd.COMPARISON_METHODS:
-        assert out["psnr"][m].shape == (2, 2) and out["seconds"][m].shape == (2, 2)
+        assert out["psnr"][m].shape == (2, 2)
+        assert out["seconds"][m].shape == (2, 2)
         # BM3D on the luminance only where the noise is shared; every other row everywhere
         ran = np.isfinite(out["psnr"][m])
         assert (
@@ -553,7 +568,8 @@ def test_denoising_comparison_table_draws_and_rows() -> None:
     assert set(out["fixed_iteration"]) == {"grey", "colour"}
     for kind, t in out["fixed_iteration"].items():
         tune = out["tuning"][kind]
-        assert t in set(tune.iterations.tolist()) and t <= 30
+        assert t in set(tune.iterations.tolist())
+        assert t <= 30
         i = 0 if kind == "grey" else 1
         r = out["fits"][labels[i], "DD-O", 0]
         assert out["psnr"]["DD-O (fixed t)"][0, i] == pytest.approx(
@@ -582,9 +598,8 @@ def test_bm3d_on_the_luminance_for_shared_noise() -> None:
     # the chrominance of the noisy image is kept: the estimate differs from y by a grey image
     delta = lum - y
     inside = (lum > 0).all(-1) & (lum < 1).all(-1)  # away from the final clipping
-    assert np.allclose(delta[inside][:, 0], delta[inside][:, 1]) and np.allclose(
-        delta[inside][:, 0], delta[inside][:, 2]
-    )
+    assert np.allclose(delta[inside][:, 0], delta[inside][:, 1])
+    assert np.allclose(delta[inside][:, 0], delta[inside][:, 2])
     # correctly specified, it beats colour BM3D (which assumes independent noise) by far here
     assert dd.psnr(x, lum) > dd.psnr(x, dd.denoise("BM3D", y, 25 / 255)) + 1.0
     with pytest.raises(ValueError, match="colour images"):
@@ -602,13 +617,12 @@ def test_dip_is_fitted_in_its_preferred_memory_layout() -> None:
         for m in dip.modules()
         if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1)
     )
-    assert w.is_contiguous() and not w.is_contiguous(memory_format=torch.channels_last)
+    assert w.is_contiguous()
+    assert not w.is_contiguous(memory_format=torch.channels_last)
     net = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
     fit(net, img, steps=2, progress=False)
-    assert (
-        net.input.is_contiguous(memory_format=torch.channels_last)
-        and not net.input.is_contiguous()
-    )
+    assert net.input.is_contiguous(memory_format=torch.channels_last)
+    assert not net.input.is_contiguous()
 
 
 def test_fit_many_matches_in_process_single_thread_fits() -> None:
@@ -638,7 +652,8 @@ def test_fit_many_matches_in_process_single_thread_fits() -> None:
     finally:
         torch.set_num_threads(threads)
     for p, s in zip(parallel, serial):
-        assert np.array_equal(p.loss, s.loss) and np.array_equal(p.output, s.output)
+        assert np.array_equal(p.loss, s.loss)
+        assert np.array_equal(p.output, s.output)
     with pytest.raises(ValueError, match="FitJob"):
         dd.fit_many([1, 2])
 
@@ -664,7 +679,5 @@ def test_weight_distance_matches_the_weights_it_describes(tiny) -> None:
             torch.linalg.norm(after[name].detach() - w0) / torch.linalg.norm(w0)
         )
         assert res.weight_distance[name][0] == 0
-        assert (
-            res.weight_distance[name][-1] == pytest.approx(expect, rel=1e-5)
-            and expect > 0
-        )
+        assert res.weight_distance[name][-1] == pytest.approx(expect, rel=1e-5)
+        assert expect > 0

@@ -5,9 +5,9 @@ The examples assume ``import numpy as np`` and the public names of ``dd_lib``
 """
 
 import doctest
-import re
 import importlib
 import pkgutil
+import re
 
 import numpy as np
 import pytest
@@ -49,7 +49,7 @@ def _public_objects():
             yield name, obj
 
 
-@pytest.mark.parametrize("name, obj", list(_public_objects()))
+@pytest.mark.parametrize(("name", "obj"), list(_public_objects()))
 def test_public_docstring_names_its_chapter_and_has_examples(name, obj):
     """Convention 9: numpydoc docstring naming the chapter that teaches it, with runnable Examples."""
     doc = obj.__doc__ or ""

@@ -52,7 +52,8 @@ def test_linearisation_run_follows_linear_model_and_theorem4(kernel):
     )
     assert run.fit.steps.tolist() == [0, 10, 20, 30]
     assert run.prediction.shape == (4, N)
-    assert run.deviation[0] < 1e-12 and run.deviation.max() < 0.05
+    assert run.deviation[0] < 1e-12
+    assert run.deviation.max() < 0.05
     t = run.terms
     assert t["measured"] <= t["rhs"]
     assert t["beta"] == pytest.approx(np.sqrt(1 / dd.conv_step_size(kernel, N)))
@@ -113,16 +114,15 @@ def test_denoising_run_and_grid(kernel):
         kernel, N, 64, x, z, 1, eta=eta, omega=0.01, noise_level=0.2, device="cpu"
     )
     assert len(run["err"]) == len(run["err_linear"]) == len(run["bound"])
-    assert (
-        0 <= run["t_best"] < len(run["err"])
-        and run["err"][run["t_best"]] == run["err"].min()
-    )
+    assert 0 <= run["t_best"] < len(run["err"])
+    assert run["err"][run["t_best"]] == run["err"].min()
     with pytest.raises(ValueError, match="length"):
         dd.denoising_run(kernel, N, 64, x[:-1], z, 1, eta=eta, omega=0.01)
     tab, curves = dd.denoising_grid(
         kernel, N, 64, [1, 3], [0.1], eta=eta, omega=0.01, device="cpu"
     )
-    assert tab["p"].tolist() == [1, 3] and set(curves) == {(1, 0.1), (3, 0.1)}
+    assert tab["p"].tolist() == [1, 3]
+    assert set(curves) == {(1, 0.1), (3, 0.1)}
     # the linear model obeys its high-probability bound (delta = 1e-3 per row)
     assert np.all(tab["e_lin_b"] <= tab["linear_tail"])
     with pytest.raises(ValueError, match="non-empty"):

@@ -85,7 +85,8 @@ def test_alignment_and_energy() -> None:
     rng = np.random.default_rng(1)
     v = rng.standard_normal((n, 200))
     E = dd.frequency_energy(v)
-    assert E.shape == (n // 2 + 1, 200) and np.allclose(E.sum(0), 1.0)
+    assert E.shape == (n // 2 + 1, 200)
+    assert np.allclose(E.sum(0), 1.0)
     a_rand, _ = dd.trig_alignment(v)
     assert a_rand.mean() < 0.25  # a random vector spreads over ~n/2 frequencies
     with pytest.raises(ValueError, match="non-zero"):
@@ -97,12 +98,15 @@ def test_dct_basis_energy_and_calibration() -> None:
     j = np.arange(n)
     cosines = np.stack([np.cos(np.pi * f * (j + 0.5) / n) for f in range(n)], axis=1)
     a, f = dd.trig_alignment(cosines, basis="dct")
-    assert np.allclose(a, 1.0) and np.array_equal(f, np.arange(n))
+    assert np.allclose(a, 1.0)
+    assert np.array_equal(f, np.arange(n))
     E = dd.frequency_energy(cosines[:, [1, 3]] + 0.0, basis="dct")
-    assert E.shape == (n, 2) and np.allclose(E.sum(0), 1.0)
+    assert E.shape == (n, 2)
+    assert np.allclose(E.sum(0), 1.0)
     # a non-periodic cosine is not one frequency of the circular basis (the calibration numbers)
     a_dft, _ = dd.trig_alignment(cosines[:, [1, 3, 5, 7]])
-    assert np.all(a_dft < 0.75) and np.all(a_dft > 0.4)
+    assert np.all(a_dft < 0.75)
+    assert np.all(a_dft > 0.4)
     # agrees with scipy's orthonormal DCT-II
     import scipy.fft
 

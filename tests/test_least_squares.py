@@ -87,14 +87,14 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("call,message", BAD)
+@pytest.mark.parametrize(("call", "message"), BAD)
 def test_bad_input_raises_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
 
 
 @pytest.mark.parametrize(
-    "sigma_shape, tau",
+    ("sigma_shape", "tau"),
     [
         ((), 3),
         ((5,), 3),
@@ -145,7 +145,7 @@ def test_gd_residual_factor_non_integer_tau_and_zero_sigma():
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         (([1.0, 2.0], 0.5, 3), "stability limit 2/max\\(sigma\\)\\^2"),
         (([1.0], 0.5, -1), "tau must be >= 0"),

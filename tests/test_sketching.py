@@ -119,7 +119,7 @@ def test_geometric_example_bound_dominates_theorem1_bound():
 
 
 @pytest.mark.parametrize(
-    "args, match",
+    ("args", "match"),
     [
         ((np.ones((3, 4)), np.ones((5, 6)), np.ones(3)), "as many columns"),
         ((np.ones((3, 4)), np.ones((4, 6)), np.ones(2)), "y must have length"),

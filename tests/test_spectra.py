@@ -27,7 +27,8 @@ def test_geometric_fit_uses_positions_as_given_and_only_the_range():
     assert fit.amplitude == pytest.approx(1.0, rel=1e-10)
     # the whole sequence is not geometric: the fitted rate and R^2 show it
     whole = fit_geometric_decay(values, return_details=True)
-    assert whole.rate > 0.5 and whole.r_squared < 0.95
+    assert whole.rate > 0.5
+    assert whole.r_squared < 0.95
     # reversing the order turns decay into growth: no hidden sorting
     assert fit_geometric_decay(values[2:10][::-1]) == pytest.approx(2.0, rel=1e-12)
 
@@ -72,7 +73,7 @@ def test_power_law_and_geometric_fits_tell_the_two_apart():
 
 @pytest.mark.parametrize("fit", [fit_geometric_decay, fit_power_law_decay])
 @pytest.mark.parametrize(
-    "values, kwargs, match",
+    ("values", "kwargs", "match"),
     [
         ([[1.0, 0.5]], {}, "1-dimensional"),
         ([1.0, np.nan, 0.5], {}, "finite"),
@@ -98,7 +99,7 @@ def test_zero_outside_the_fitted_range_is_allowed():
 
 
 @pytest.mark.parametrize(
-    "x, match",
+    ("x", "match"),
     [
         ([1.0, 2.0], "shape of values"),
         ([1.0, 0.0, 3.0], r"x must be > 0.*x\[1\]"),

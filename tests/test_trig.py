@@ -88,7 +88,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("call,message", BAD)
+@pytest.mark.parametrize(("call", "message"), BAD)
 def test_bad_input_raises_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -53,7 +53,8 @@ def test_record_every_and_weight_distance():
     fit = fit_two_layer_gd(gen, y, eta, 10, record_every=4)
     assert isinstance(fit, TwoLayerFit)
     np.testing.assert_array_equal(fit.steps, [0, 4, 8, 10])
-    assert fit.residuals.shape == (4, 16) and fit.weight_distance.shape == (4,)
+    assert fit.residuals.shape == (4, 16)
+    assert fit.weight_distance.shape == (4,)
     assert fit.weight_distance[0] == 0.0
     expected = float(torch.linalg.norm(gen.C.detach() - C0) / torch.linalg.norm(C0))
     assert fit.weight_distance[-1] == pytest.approx(expected, rel=1e-12)
@@ -61,7 +62,8 @@ def test_record_every_and_weight_distance():
     u, gen, eta = _setup()
     C0 = gen.C.detach().clone()
     fit = fit_two_layer_gd(gen, y, eta, 0)
-    assert fit.steps.tolist() == [0] and torch.equal(gen.C.detach(), C0)
+    assert fit.steps.tolist() == [0]
+    assert torch.equal(gen.C.detach(), C0)
 
 
 def test_loss_decreases_with_the_papers_step_size():
@@ -146,7 +148,7 @@ def test_denoising_error_bound_values():
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
+    ("kwargs", "match"),
     [
         (dict(generator="not a generator"), "TwoLayerGenerator"),
         (dict(y=np.ones(5)), "length n"),
@@ -232,7 +234,7 @@ def test_conv_step_size_is_the_generators_stability_limit():
 
 
 @pytest.mark.parametrize(
-    "u, n, match",
+    ("u", "n", "match"),
     [
         (np.zeros(4), 8, "all zeros"),
         (np.ones(9), 8, "no longer than n = 8"),

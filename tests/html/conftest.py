@@ -61,7 +61,7 @@ def browser():
         b.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def page(browser, site):
     """A page that records (and blocks) every request that does not go to the local server."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
