@@ -121,7 +121,8 @@ def discrepancy_stop(sigma: float, factor: float = 1.0) -> DiscrepancyStop:
     sigma : float
         Standard deviation of the noise (per entry, same units as ``y``).
     factor : float, default 1.0
-        Safety factor (Morozov's ``tau >= 1`` squared); 1 stops exactly at the noise level.
+        Safety factor (Morozov's ``tau >= 1`` squared); 1 stops exactly at the noise
+        level.
 
     Returns
     -------
@@ -146,7 +147,8 @@ class FitResult:
     Attributes
     ----------
     iterations : ndarray of int
-        The recorded iterations ``t`` (0 is the initialisation; the last is the final one).
+        The recorded iterations ``t`` (0 is the initialisation; the last is the final
+        one).
     loss : ndarray
         Mean squared residual ``||A(G(C_t)) - y||^2 / m`` at those iterations.
     mse, psnr : ndarray or None
@@ -167,7 +169,8 @@ class FitResult:
     snapshots : dict
         ``{t: image}`` for the requested snapshot iterations that were reached.
     weight_distance : dict or None
-        ``{layer name: ||W_t - W_0|| / ||W_0||}`` per recorded iteration, with ``track_weights``.
+        ``{layer name: ||W_t - W_0|| / ||W_0||}`` per recorded iteration, with
+        ``track_weights``.
     wall_time : float
         Seconds spent in the optimisation loop.
     precision : str
@@ -206,8 +209,8 @@ class FitResult:
     precision: str = "float32"
 
     def first_below(self, level: float, curve: str = "loss") -> int | None:
-        """First recorded iteration at which ``curve`` (``"loss"`` or ``"mse"``) is at most ``level``
-        (``None`` if it never is)."""
+        """First recorded iteration at which ``curve`` (``"loss"`` or ``"mse"``) is at
+        most ``level`` (``None`` if it never is)."""
         values = getattr(self, curve)
         if values is None:
             raise ValueError(
@@ -222,8 +225,9 @@ def _as_measurement(
 ) -> torch.Tensor:
     if y.is_complex() if isinstance(y, torch.Tensor) else np.iscomplexobj(y):
         raise ValueError(
-            "y is complex; fit real measurements (for complex data, e.g. k-space, pass its real "
-            "and imaginary parts as channels, or an operator that returns real values)"
+            "y is complex; fit real measurements (for complex data, e.g. k-space, "
+            "pass its real and imaginary parts as channels, or an operator that "
+            "returns real values)"
         )
     if isinstance(y, torch.Tensor):
         t = y.detach().to(device=device, dtype=torch.float32)
@@ -240,8 +244,9 @@ def _as_measurement(
         )
     if shape is not None and tuple(t.shape) != shape:
         raise ValueError(
-            f"y has shape {tuple(t.shape)} but the generator outputs {shape}; give y in the image layout "
-            f"of the output ((H, W) grey, (H, W, C) colour, or the tensor shape) or pass an operator"
+            f"y has shape {tuple(t.shape)} but the generator outputs {shape}; give y "
+            "in the image layout of the output ((H, W) grey, (H, W, C) colour, or the "
+            "tensor shape) or pass an operator"
         )
     return t
 
@@ -278,8 +283,8 @@ def fit(
     Parameters
     ----------
     model : torch.nn.Module
-        The generator (e.g. :class:`dd_lib.DeepDecoder`, :class:`dd_lib.DeepImagePrior`);
-        it is trained in place and stays on its device.
+        The generator (e.g. :class:`dd_lib.DeepDecoder`,
+        :class:`dd_lib.DeepImagePrior`); it is trained in place and stays on its device.
     y : array_like or torch.Tensor
         Measurements.  Without ``operator``: an image of the output's size, ``(H, W)``
         (grey), ``(H, W, C)`` (colour) or the tensor shape ``(1, C, H, W)``.  With an
@@ -330,8 +335,9 @@ def fit(
     Raises
     ------
     ValueError
-        For ``steps < 1``, an unknown optimiser or precision, non-finite ``y``, a ``y`` or
-        ``reference`` whose shape does not match, or non-positive ``lr``/``record_every``.
+        For ``steps < 1``, an unknown optimiser or precision, non-finite ``y``, a ``y``
+        or ``reference`` whose shape does not match, or non-positive ``lr`` or
+        ``record_every``.
 
     Examples
     --------
@@ -344,6 +350,65 @@ def fit(
     >>> bool(res.loss[-1] < res.loss[0]), res.iterations[-1], res.output.shape
     (True, np.int64(50), (32, 32))
     """
+    options = _validate_options(
+        steps=steps,
+        optimizer=optimizer,
+        lr=lr,
+        momentum=momentum,
+        record_every=record_every,
+        snapshots=snapshots,
+        precision=precision,
+    )
+    problem = _prepare(model, y, operator, reference, precision, channels_last)
+    opt = _make_optimizer(problem.params, options)
+    recorder = _Recorder(
+        model,
+        problem.reference,
+        record_every=options.record_every,
+        snapshots=options.snapshots,
+        stop=stop,
+        track_weights=track_weights,
+    )
+    from tqdm.auto import tqdm  # imported here: notebooks get the widget bar
+
+    bar = tqdm(
+        total=options.steps,
+        desc=desc or type(model).__name__,
+        disable=not progress,
+        leave=False,
+    )
+    start = time.perf_counter()
+    final_out = _optimise(
+        model, problem, opt, recorder, options.steps, run_past_stop, bar
+    )
+    wall = time.perf_counter() - start
+    bar.close()
+    return recorder.result(final_out, wall, problem.precision)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The validated scalar options of :func:`fit`."""
+
+    steps: int
+    optimizer: str
+    lr: float
+    momentum: float
+    record_every: int
+    snapshots: frozenset[int]
+
+
+def _validate_options(
+    *,
+    steps: int,
+    optimizer: str,
+    lr: float | None,
+    momentum: float,
+    record_every: int,
+    snapshots: Iterable[int],
+    precision: str,
+) -> _Options:
+    """Check :func:`fit`'s options; fill in the optimiser's default step size."""
     steps = check_int(steps, "steps", 1)
     record_every = check_int(record_every, "record_every", 1)
     if optimizer not in _OPTIMIZERS:
@@ -355,8 +420,33 @@ def fit(
     lr = _DEFAULT_LR[optimizer] if lr is None else check_positive(lr, "lr")
     if check_nonnegative(momentum, "momentum") >= 1:
         raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
-    snap_set = {check_int(s, "snapshot iteration", 0) for s in snapshots}
+    snap_set = frozenset(check_int(s, "snapshot iteration", 0) for s in snapshots)
+    return _Options(steps, optimizer, lr, momentum, record_every, snap_set)
 
+
+@dataclass
+class _Problem:
+    """The model's trainable parameters and the tensors of one fit, on its device."""
+
+    params: list[nn.Parameter]
+    operator: Callable[[torch.Tensor], torch.Tensor]
+    y: torch.Tensor
+    reference: torch.Tensor | None
+    autocast: torch.autocast
+    precision: str
+
+
+def _prepare(
+    model: nn.Module,
+    y: Any,
+    operator: Callable[[torch.Tensor], torch.Tensor] | None,
+    reference: Any | None,
+    precision: str,
+    channels_last: bool | None,
+) -> _Problem:
+    """Put the model in training mode and its preferred memory layout, bring ``y`` and
+    the reference to its device in the output's layout, check their shapes (and the
+    operator's), and choose the autocast precision."""
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("the model has no trainable parameters")
@@ -367,7 +457,8 @@ def fit(
     if channels_last is None:
         channels_last = bool(getattr(model, "prefers_channels_last", True))
     if channels_last and len(out_shape) == 4:
-        model.to(memory_format=torch.channels_last)
+        # Module.to accepts memory_format at run time; torch's stub omits it
+        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     op = identity if operator is None else operator
     y_t = _as_measurement(y, out_shape if operator is None else None, device)
     ref_t = None
@@ -378,9 +469,9 @@ def fit(
             a_shape = tuple(op(model()).shape)
         if a_shape != tuple(y_t.shape):
             raise ValueError(
-                f"operator(model()) has shape {a_shape} but y has shape {tuple(y_t.shape)}"
+                f"operator(model()) has shape {a_shape} "
+                f"but y has shape {tuple(y_t.shape)}"
             )
-
     use_bf16 = precision == "bfloat16" or (
         precision == "auto" and bf16_supported(device)
     )
@@ -389,119 +480,177 @@ def fit(
     autocast = torch.autocast(
         device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16
     )
+    return _Problem(
+        params, op, y_t, ref_t, autocast, "bfloat16" if use_bf16 else "float32"
+    )
 
-    if optimizer == "adam":
-        opt: torch.optim.Optimizer = torch.optim.Adam(params, lr=lr)
-    else:
-        opt = torch.optim.SGD(
-            params, lr=lr, momentum=momentum if optimizer == "sgd" else 0.0
+
+def _make_optimizer(
+    params: list[nn.Parameter], options: _Options
+) -> torch.optim.Optimizer:
+    """Adam, SGD with momentum, or plain gradient descent (SGD without momentum)."""
+    if options.optimizer == "adam":
+        return torch.optim.Adam(params, lr=options.lr)
+    momentum = options.momentum if options.optimizer == "sgd" else 0.0
+    return torch.optim.SGD(params, lr=options.lr, momentum=momentum)
+
+
+class _Recorder:
+    """Keeps what a fit records: the curves (loss; MSE to the reference; each layer's
+    relative distance from its initialisation), the oracle-best and lowest-loss
+    iterates, the snapshots, and the iteration at which the stopping rule fired."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        reference: torch.Tensor | None,
+        *,
+        record_every: int,
+        snapshots: frozenset[int],
+        stop: Callable[[int, float], bool] | None,
+        track_weights: bool,
+    ) -> None:
+        self.model = model
+        self.reference = reference
+        self.record_every = record_every
+        self.snapshot_at = snapshots
+        self.stop = stop
+        self.track_weights = track_weights
+        self.weights0 = (
+            {k: v.detach().clone() for k, v in _layer_weights(model).items()}
+            if track_weights
+            else {}
+        )
+        self.iterations: list[int] = []
+        self.loss: list[float] = []
+        self.mse: list[float] = []
+        self.weight_distance: dict[str, list[float]] = {k: [] for k in self.weights0}
+        self.snapshots: dict[int, NDArray[np.float64]] = {}
+        # (psnr, iteration, output) and (loss, iteration, output)
+        self.best: tuple[float, int | None, torch.Tensor | None] = (
+            -math.inf,
+            None,
+            None,
+        )
+        self.lowest: tuple[float, int, torch.Tensor | None] = (math.inf, 0, None)
+        self.stopped_at: int | None = None
+        self.stop_output: torch.Tensor | None = None
+
+    def wants(self, t: int) -> bool:
+        """Whether iteration ``t`` is recorded or snapshotted (needs the loss value)."""
+        return t % self.record_every == 0 or t in self.snapshot_at
+
+    def observe(self, t: int, out: torch.Tensor, loss_value: float) -> bool:
+        """Record iterate ``t`` of the loop (before its step); True when the stopping
+        rule fires here for the first time."""
+        recorded = t % self.record_every == 0
+        if recorded:
+            self._record(t, out, loss_value)
+        if t in self.snapshot_at:
+            self.snapshots[t] = to_image(out.detach().float())
+        return recorded and self._check_stop(
+            t, loss_value, lambda: out.detach().float().clone()
         )
 
-    weights0 = (
-        {k: v.detach().clone() for k, v in _layer_weights(model).items()}
-        if track_weights
-        else {}
-    )
-    rec_t: list[int] = []
-    rec_loss: list[float] = []
-    rec_mse: list[float] = []
-    rec_w: dict[str, list[float]] = {k: [] for k in weights0}
-    snaps: dict[int, NDArray[np.float64]] = {}
-    best = (-math.inf, None, None)  # psnr, iteration, output
-    lowest = (math.inf, 0, None)  # loss, iteration, output
-    stopped_at: int | None = None
-    stop_out: torch.Tensor | None = None
+    def observe_final(self, t: int, out: torch.Tensor, loss_value: float) -> None:
+        """Record the iterate after the last step (always recorded)."""
+        self._record(t, out, loss_value)
+        if t in self.snapshot_at:
+            self.snapshots[t] = to_image(out)
+        self._check_stop(t, loss_value, lambda: out)
 
-    def record(t: int, out: torch.Tensor, loss_value: float) -> None:
-        nonlocal best, lowest
-        rec_t.append(t)
-        rec_loss.append(loss_value)
-        if loss_value < lowest[0]:
-            lowest = (loss_value, t, out.detach().float().clone())
-        if ref_t is not None:
+    def _check_stop(
+        self, t: int, loss_value: float, output: Callable[[], torch.Tensor]
+    ) -> bool:
+        if self.stop is None or self.stopped_at is not None:
+            return False
+        if not self.stop(t, loss_value):
+            return False
+        self.stopped_at, self.stop_output = t, output()
+        return True
+
+    def _record(self, t: int, out: torch.Tensor, loss_value: float) -> None:
+        self.iterations.append(t)
+        self.loss.append(loss_value)
+        if loss_value < self.lowest[0]:
+            self.lowest = (loss_value, t, out.detach().float().clone())
+        if self.reference is not None:
             with torch.no_grad():
-                mse = float(torch.mean((out.float() - ref_t) ** 2))
-            rec_mse.append(mse)
+                mse = float(torch.mean((out.float() - self.reference) ** 2))
+            self.mse.append(mse)
             p = 10 * math.log10(1.0 / mse) if mse > 0 else math.inf
-            if p > best[0]:
-                best = (p, t, out.detach().float().clone())
-        for k, w0 in weights0.items():
-            w = dict(model.named_parameters())[k].detach()
-            rec_w[k].append(float(torch.linalg.norm(w - w0) / torch.linalg.norm(w0)))
+            if p > self.best[0]:
+                self.best = (p, t, out.detach().float().clone())
+        if self.weights0:
+            current = dict(self.model.named_parameters())
+            for k, w0 in self.weights0.items():
+                w = current[k].detach()
+                distance = torch.linalg.norm(w - w0) / torch.linalg.norm(w0)
+                self.weight_distance[k].append(float(distance))
 
-    from tqdm.auto import tqdm  # imported here: notebooks get the widget bar
+    def result(self, final_out: torch.Tensor, wall: float, precision: str) -> FitResult:
+        """The :class:`FitResult` of the fit that ended with output ``final_out``."""
+        has_ref = self.reference is not None
+        psnr = None
+        if has_ref:
+            with np.errstate(divide="ignore"):
+                psnr = 10 * np.log10(1.0 / np.asarray(self.mse))
+        best_psnr, best_t, best_out = self.best
+        _, lowest_t, lowest_out = self.lowest
+        return FitResult(
+            iterations=np.asarray(self.iterations, dtype=np.int64),
+            loss=np.asarray(self.loss),
+            mse=np.asarray(self.mse) if has_ref else None,
+            psnr=psnr,
+            output=to_image(final_out),
+            best_iteration=best_t,
+            best_psnr=None if best_t is None else float(best_psnr),
+            best_output=None if best_out is None else to_image(best_out),
+            stopped_at=self.stopped_at,
+            stop_output=None
+            if self.stop_output is None
+            else to_image(self.stop_output),
+            lowest_loss_iteration=lowest_t,
+            lowest_loss_output=None if lowest_out is None else to_image(lowest_out),
+            snapshots=self.snapshots,
+            weight_distance={k: np.asarray(v) for k, v in self.weight_distance.items()}
+            if self.track_weights
+            else None,
+            wall_time=wall,
+            precision=precision,
+        )
 
-    bar = tqdm(
-        total=steps,
-        desc=desc or type(model).__name__,
-        disable=not progress,
-        leave=False,
-    )
-    start = time.perf_counter()
-    t = 0
+
+def _optimise(
+    model: nn.Module,
+    problem: _Problem,
+    opt: torch.optim.Optimizer,
+    recorder: _Recorder,
+    steps: int,
+    run_past_stop: bool,
+    bar: Any,
+) -> torch.Tensor:
+    """The optimisation loop; returns the output the fit delivers (the last iterate,
+    or the stopping rule's iterate when it fired and ``run_past_stop`` is False)."""
     for t in range(steps):
         opt.zero_grad(set_to_none=True)
-        with autocast:
+        with problem.autocast:
             out = model()
-            residual = op(out.float()) - y_t
+            residual = problem.operator(out.float()) - problem.y
         loss = torch.mean(residual**2)
         loss.backward()
-        if t % record_every == 0 or t in snap_set:
-            lv = float(loss.detach())
-            if t % record_every == 0:
-                record(t, out, lv)
-            if t in snap_set:
-                snaps[t] = to_image(out.detach().float())
-            if (
-                stop is not None
-                and stopped_at is None
-                and t % record_every == 0
-                and stop(t, lv)
-            ):
-                stopped_at, stop_out = t, out.detach().float().clone()
-                if not run_past_stop:
-                    final_out = stop_out
-                    break
+        if recorder.wants(t):
+            fired = recorder.observe(t, out, float(loss.detach()))
+            if fired and not run_past_stop:
+                assert recorder.stop_output is not None  # set by observe when it fires
+                return recorder.stop_output
         opt.step()
         bar.update(1)
-    else:
-        t = steps
-        with torch.no_grad(), autocast:
-            final_out = model().float()
-            final_loss = float(torch.mean((op(final_out) - y_t) ** 2))
-        record(t, final_out, final_loss)
-        if t in snap_set:
-            snaps[t] = to_image(final_out)
-        if stop is not None and stopped_at is None and stop(t, final_loss):
-            stopped_at, stop_out = t, final_out
-    wall = time.perf_counter() - start
-    bar.close()
-
-    psnr = None
-    if ref_t is not None:
-        mse_arr = np.asarray(rec_mse)
-        with np.errstate(divide="ignore"):
-            psnr = 10 * np.log10(1.0 / mse_arr)
-    return FitResult(
-        iterations=np.asarray(rec_t, dtype=np.int64),
-        loss=np.asarray(rec_loss),
-        mse=np.asarray(rec_mse) if ref_t is not None else None,
-        psnr=psnr,
-        output=to_image(final_out),
-        best_iteration=best[1],
-        best_psnr=None if best[1] is None else float(best[0]),
-        best_output=None if best[2] is None else to_image(best[2]),
-        stopped_at=stopped_at,
-        stop_output=None if stop_out is None else to_image(stop_out),
-        lowest_loss_iteration=lowest[1],
-        lowest_loss_output=None if lowest[2] is None else to_image(lowest[2]),
-        snapshots=snaps,
-        weight_distance={k: np.asarray(v) for k, v in rec_w.items()}
-        if track_weights
-        else None,
-        wall_time=wall,
-        precision="bfloat16" if use_bf16 else "float32",
-    )
+    with torch.no_grad(), problem.autocast:
+        final_out = model().float()
+        final_loss = float(torch.mean((problem.operator(final_out) - problem.y) ** 2))
+    recorder.observe_final(steps, final_out, final_loss)
+    return final_out
 
 
 @dataclass
@@ -569,15 +718,15 @@ def fit_many(
 ) -> list[FitResult]:
     """Run independent fits, in parallel worker processes where that is faster.
 
-    Taught in chapter 6.  On a CPU the fits run in ``workers`` processes (default 2 when the
-    machine has at least 2 cores), each with **one** thread: for the small networks of
-    the book a deep-decoder step runs at 89 iterations/s on one thread against 99 on two
-    (64x64, k = 64, on the course's 2-core CPU), so two single-threaded fits side by side
-    nearly double the throughput.  (Two processes that *each* use every core slow each
-    other down by an order of magnitude: never do that.)  Jobs whose ``device`` is a GPU,
-    and ``workers=1``, run one after the other in this process.  Results come back in the
-    order of ``jobs``; with two or more workers they do not depend on how many, since
-    every worker fits with one thread.
+    Taught in chapter 6.  On a CPU the fits run in ``workers`` processes (default 2
+    when the machine has at least 2 cores), each with **one** thread: for the small
+    networks of the book a deep-decoder step runs at 89 iterations/s on one thread
+    against 99 on two (64x64, k = 64, on the course's 2-core CPU), so two
+    single-threaded fits side by side nearly double the throughput.  (Two processes
+    that *each* use every core slow each other down by an order of magnitude: never do
+    that.)  Jobs whose ``device`` is a GPU, and ``workers=1``, run one after the other
+    in this process.  Results come back in the order of ``jobs``; with two or more
+    workers they do not depend on how many, since every worker fits with one thread.
 
     Parameters
     ----------
