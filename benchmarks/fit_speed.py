@@ -2,32 +2,39 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/fit_speed.py                    # 128^2 and 256^2 on the default device
+    # 128^2 and 256^2 on the default device
+    .venv/bin/python benchmarks/fit_speed.py
     .venv/bin/python benchmarks/fit_speed.py --sizes 128 --steps 100
-    .venv/bin/python benchmarks/fit_speed.py --device cuda --paper  # adds 512^2 colour, k = 512, d = 5
+    # adds 512^2 colour, k = 512, d = 5
+    .venv/bin/python benchmarks/fit_speed.py --device cuda --paper
 
-Run it with nothing else busy on the machine (a second torch process on 2 cores distorts
-every number) and without OMP_WAIT_POLICY=PASSIVE, which slows small convolutions.
+Run it with nothing else busy on the machine (a second torch process on 2 cores
+distorts every number) and without OMP_WAIT_POLICY=PASSIVE, which slows small
+convolutions.
 
-For every configuration the same problem (a test image plus Gaussian noise, sigma = 25/255)
-is fitted by
+For every configuration the same problem (a test image plus Gaussian noise,
+sigma = 25/255) is fitted by
 
-* ``fit fp32``  -- ``dd_lib.fit`` with its defaults (channels_last, float32, progress bar
-  off, a reference given, so loss, MSE and PSNR are recorded at every step);
-* ``plain loop`` -- the same ``dd_lib.DeepDecoder`` (same seed) kept in NCHW float32,
-  ``torch.optim.Adam(lr=0.01)``, per step: ``zero_grad``, forward, ``nn.MSELoss()(out, y)``,
-  backward, step, with the loss and the MSE to the clean image read by ``.item()``;
+* ``fit fp32``  -- ``dd_lib.fit`` with its defaults (channels_last, float32,
+  progress bar off, a reference given, so loss, MSE and PSNR are recorded at every
+  step);
+* ``plain loop`` -- the same ``dd_lib.DeepDecoder`` (same seed) kept in NCHW
+  float32, ``torch.optim.Adam(lr=0.01)``, per step: ``zero_grad``, forward,
+  ``nn.MSELoss()(out, y)``, backward, step, with the loss and the MSE to the clean
+  image read by ``.item()``;
 * ``fit bf16`` -- ``dd_lib.fit(..., precision="bfloat16")`` (bfloat16 autocast).
 
 Each is warmed up for a few steps, then timed over the same number of steps, in two
-alternating rounds of half the steps; each method's faster round is reported (on a shared
-machine the slower round mostly measures interference).  Where bfloat16 is only emulated
-(``dd_lib.bf16_supported`` is false, e.g. a CPU without AVX512-BF16/AMX) ``fit bf16`` is
-timed over a quarter of the steps, to keep the run short; its rate per step is what counts.
+alternating rounds of half the steps; each method's faster round is reported (on a
+shared machine the slower round mostly measures interference).  Where bfloat16 is
+only emulated (``dd_lib.bf16_supported`` is false, e.g. a CPU without
+AVX512-BF16/AMX) ``fit bf16`` is timed over a quarter of the steps, to keep the run
+short; its rate per step is what counts.
 
-The script also checks that ``fit`` and the plain loop follow the same loss curve over the
-first steps: they differ only in memory format, so they agree to float32 rounding, and the
-plain loop run in channels_last reproduces ``fit``'s losses exactly.
+The script also checks that ``fit`` and the plain loop follow the same loss curve
+over the first steps: they differ only in memory format, so they agree to float32
+rounding, and the plain loop run in channels_last reproduces ``fit``'s losses
+exactly.
 """
 
 from __future__ import annotations
@@ -70,7 +77,10 @@ def make_net(cfg: dict, device: torch.device) -> dd.DeepDecoder:
 def plain_loop(
     net: torch.nn.Module, y: torch.Tensor, ref: torch.Tensor, steps: int
 ) -> list[float]:
-    """The authors' loop: Adam(lr=0.01), MSELoss, loss and MSE to the clean image read every step."""
+    """The authors' loop: Adam(lr=0.01) and nn.MSELoss, in NCHW unless moved.
+
+    The loss and the MSE to the clean image are read (``.item()``) at every step.
+    """
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
     mse = torch.nn.MSELoss()
     losses = []
@@ -136,7 +146,9 @@ def run_config(cfg: dict, device: torch.device, steps: int, bf16_native: bool) -
     bf16_steps = steps if bf16_native else max(2, steps // 4)
     rounds = lambda n: [n // 2, n - n // 2] if n > 1 else [n]  # noqa: E731
     ips = {"plain": 0.0, "fit": 0.0, "bf16": 0.0}
-    for n, nb in zip(rounds(steps), rounds(bf16_steps)):
+    # strict=False: with --steps 1 and emulated bfloat16, bf16_steps is 2, so
+    # rounds(bf16_steps) has two entries to rounds(steps)'s one; one round is timed.
+    for n, nb in zip(rounds(steps), rounds(bf16_steps), strict=False):
         ips["plain"] = max(ips["plain"], n / time_plain(cfg, device, y_t, ref_t, n)[0])
         ips["fit"] = max(ips["fit"], n / time_fit(cfg, device, y, img, n, "float32")[0])
         ips["bf16"] = max(
@@ -157,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         "--steps",
         type=int,
         default=None,
-        help="timed steps per configuration (default: 200 at 128^2, 100 at 256^2, 50 at 512^2)",
+        help=(
+            "timed steps per configuration "
+            "(default: 200 at 128^2, 100 at 256^2, 50 at 512^2)"
+        ),
     )
     parser.add_argument(
         "--sizes",
@@ -209,7 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     if device.type == "cuda":
         where = torch.cuda.get_device_name(device)
     else:
-        where = f"CPU, {torch.get_num_threads()} threads, capability {torch.backends.cpu.get_cpu_capability()}"
+        where = (
+            f"CPU, {torch.get_num_threads()} threads, "
+            f"capability {torch.backends.cpu.get_cpu_capability()}"
+        )
     print(f"torch {torch.__version__} on {device.type} ({where})")
     native = dd.bf16_supported(device)
     print(
@@ -219,12 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(os, "getloadavg"):
         print(f"load average before the run (1 min): {os.getloadavg()[0]:.2f}")
     print(
-        f"warm-up {WARMUP} steps each; timed in 2 alternating rounds of half the steps, "
-        f"faster round reported\n"
+        f"warm-up {WARMUP} steps each; timed in 2 alternating rounds of half the "
+        "steps, faster round reported\n"
     )
 
     header = (
-        f"{'configuration':<24}{'steps':>6}{'plain it/s':>12}{'fit it/s':>10}{'fit/plain':>11}"
+        f"{'configuration':<24}{'steps':>6}{'plain it/s':>12}{'fit it/s':>10}"
+        f"{'fit/plain':>11}"
         f"{'bf16 steps':>12}{'bf16 it/s':>11}{'bf16/plain':>12}"
     )
     print(header)
@@ -236,22 +255,26 @@ def main(argv: list[str] | None = None) -> int:
         ips = r["ips"]
         print(
             f"{cfg['name']:<24}{steps:>6}{ips['plain']:>12.2f}{ips['fit']:>10.2f}"
-            f"{ips['fit'] / ips['plain']:>10.2f}x{r['bf16_steps']:>12}{ips['bf16']:>11.2f}"
+            f"{ips['fit'] / ips['plain']:>10.2f}x{r['bf16_steps']:>12}"
+            f"{ips['bf16']:>11.2f}"
             f"{ips['bf16'] / ips['plain']:>11.2f}x",
             flush=True,
         )
         checks.append((cfg["name"], r))
 
-    # Agreement.  Step 0 is one forward pass: NCHW and channels_last differ by float32 rounding.
-    # The gradients already differ by ~1e-3 relative (cancellation in the batch-norm backward
-    # pass), and Adam's first steps move every weight by about lr whatever the gradient's size,
-    # so after a few steps the losses differ by up to ~1e-3: the tolerance is 1e-2.  The plain
-    # loop run in channels_last must give fit's losses to float32 rounding (same operations).
+    # Agreement.  Step 0 is one forward pass: NCHW and channels_last differ by float32
+    # rounding.  The gradients already differ by ~1e-3 relative (cancellation in the
+    # batch-norm backward pass), and Adam's first steps move every weight by about lr
+    # whatever the gradient's size, so after a few steps the losses differ by up to
+    # ~1e-3: the tolerance is 1e-2.  The plain loop run in channels_last must give
+    # fit's losses to float32 rounding (same operations).
     print(
-        f"\nagreement of the loss, fit vs plain loop, first {AGREE_STEPS} steps (relative difference):"
+        f"\nagreement of the loss, fit vs plain loop, first {AGREE_STEPS} steps "
+        "(relative difference):"
     )
     print(
-        f"{'configuration':<24}{'step 0 vs NCHW':>16}{'max vs NCHW':>14}{'max vs plain in channels_last':>31}"
+        f"{'configuration':<24}{'step 0 vs NCHW':>16}{'max vs NCHW':>14}"
+        f"{'max vs plain in channels_last':>31}"
     )
     ok = True
     for name, r in checks:
@@ -259,8 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         ok &= good
         print(f"{name:<24}{r['rel0']:>16.1e}{r['rel_max']:>14.1e}{r['rel_cl']:>31.1e}")
     print(
-        "same loss within float32 tolerance (step 0 < 1e-5, steps 1-4 < 1e-2, channels_last plain "
-        f"loop < 1e-6): {'yes' if ok else 'NO'}"
+        "same loss within float32 tolerance (step 0 < 1e-5, steps 1-4 < 1e-2, "
+        f"channels_last plain loop < 1e-6): {'yes' if ok else 'NO'}"
     )
     return 0 if ok else 1
 

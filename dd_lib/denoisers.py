@@ -4,8 +4,10 @@ Taught in chapter 6, as the baselines of the denoising comparison.
 
 - BM3D (Dabov et al., 2007): the ``bm3d`` package (4.0.3, a non-commercial licence);
   :func:`bm3d.bm3d` for grey and :func:`bm3d.bm3d_rgb` for colour images.
-- Total variation (Rudin, Osher & Fatemi, 1992): :func:`skimage.restoration.denoise_tv_chambolle`.
-- Non-local means (Buades, Coll & Morel, 2005): :func:`skimage.restoration.denoise_nl_means`.
+- Total variation (Rudin, Osher & Fatemi, 1992):
+  :func:`skimage.restoration.denoise_tv_chambolle`.
+- Non-local means (Buades, Coll & Morel, 2005):
+  :func:`skimage.restoration.denoise_nl_means`.
 - Wavelet shrinkage (BayesShrink, Chang, Yu & Vetterli, 2000):
   :func:`skimage.restoration.denoise_wavelet`.
 - BM3D for noise shared by the colour channels (Table 1's protocol of the denoising
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -108,7 +111,8 @@ def denoise(
         raise ValueError(f"noisy must be (H, W) or (H, W, 3), got shape {img.shape}")
     if method in SHARED_NOISE_DENOISERS and img.ndim != 3:
         raise ValueError(
-            f"{method!r} is for colour images (H, W, 3) with shared noise, got shape {img.shape}"
+            f"{method!r} is for colour images (H, W, 3) with shared noise, "
+            f"got shape {img.shape}"
         )
     sigma = check_positive(sigma, "sigma")
     s = known[method] if strength is None else check_positive(strength, "strength")
@@ -189,7 +193,7 @@ def tune_strength(
     --------
     >>> import dd_lib as dd
     >>> x = dd.test_image("moon", 32)
-    ... y = dd.add_noise(x, 0.1, seed=1)
+    >>> y = dd.add_noise(x, 0.1, seed=1)
     >>> s, p = tune_strength("TV", x, y, 0.1, grid=[0.5, 1.0, 2.0])
     >>> s in (0.5, 1.0, 2.0), p.shape
     (True, (3,))
@@ -245,18 +249,18 @@ def denoising_comparison(
     workers: int | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """The denoising comparison of chapter 6 (the denoising paper's Table 1 and Figure 2).
+    """The denoising comparison of chapter 6 (denoising paper, Table 1 and Figure 2).
 
     Taught in chapter 6.  For each case (image, noise level, protocol) and each of
-    ``config["draws"]`` draws of the noise and of the networks' initialisation, the noisy
-    image is denoised by: an over-parameterised deep decoder (DD-O), stopped by the
-    discrepancy principle (:func:`dd_lib.discrepancy_stop`, needs only ``sigma``), at a
-    fixed iteration tuned on another image (:data:`TUNING_IMAGES`, the paper's protocol)
-    and, for reference, at the oracle iteration (needs the clean image); an
+    ``config["draws"]`` draws of the noise and of the networks' initialisation, the
+    noisy image is denoised by: an over-parameterised deep decoder (DD-O), stopped by
+    the discrepancy principle (:func:`dd_lib.discrepancy_stop`, needs only ``sigma``),
+    at a fixed iteration tuned on another image (:data:`TUNING_IMAGES`, the paper's
+    protocol) and, for reference, at the oracle iteration (needs the clean image); an
     under-parameterised deep decoder (DD-U) run for ``steps_under`` iterations,
-    delivering the iterate with the lowest training loss; the deep image prior, stopped by
-    the rule and at the oracle; and the classical denoisers, all given the true ``sigma``
-    (for shared colour noise also BM3D on the luminance, correctly specified).
+    delivering the iterate with the lowest training loss; the deep image prior, stopped
+    by the rule and at the oracle; and the classical denoisers, all given the true
+    ``sigma`` (for shared colour noise also BM3D on the luminance, correctly specified).
 
     Parameters
     ----------
@@ -276,9 +280,9 @@ def denoising_comparison(
     tune_sigma : float, default 25/255
         Noise level (independent noise) of the tuning images.
     tune_window : int, default 11
-        The fixed iteration maximises the tuning fit's PSNR curve averaged over this many
-        recorded iterates (a moving average): Adam's step-to-step oscillation of the PSNR
-        would otherwise pick one lucky iterate.
+        The fixed iteration maximises the tuning fit's PSNR curve averaged over this
+        many recorded iterates (a moving average): Adam's step-to-step oscillation of
+        the PSNR would otherwise pick one lucky iterate.
     tune_steps : int, default 400
         Iterations of the tuning fits (at most ``steps_over``); the tuned iteration lies
         among them.
@@ -296,14 +300,14 @@ def denoising_comparison(
     -------
     dict
         ``labels`` (one per case); ``psnr`` and ``seconds`` (``{method: ndarray}`` of
-        shape ``(draws, cases)``, rows :data:`COMPARISON_METHODS`; ``seconds`` is the run
-        time per image up to where the method delivers: a fit's wall time scaled to its
-        stopping iteration, the whole fit for the oracle and DD-U); ``iterations``
-        (``{"DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle"}``, same shape; where the
-        rule never fired, "rule" is the lowest-loss iterate); ``rule_fired`` (``{"DD-O",
-        "DIP"}``, bool, same shape); ``fixed_iteration`` (``{kind: t}``) and ``tuning``
-        (``{kind: FitResult}``); ``images`` (``{label: {method: image}}`` of draw 0, with
-        ``"clean"``); ``fits`` (``{(label, network, draw): FitResult}``).
+        shape ``(draws, cases)``, rows :data:`COMPARISON_METHODS`; ``seconds`` is the
+        run time per image up to where the method delivers: a fit's wall time scaled to
+        its stopping iteration, the whole fit for the oracle and DD-U); ``iterations``
+        (``{"DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle"}``, same shape; where
+        the rule never fired, "rule" is the lowest-loss iterate); ``rule_fired``
+        (``{"DD-O", "DIP"}``, bool, same shape); ``fixed_iteration`` (``{kind: t}``) and
+        ``tuning`` (``{kind: FitResult}``); ``images`` (``{label: {method: image}}`` of
+        draw 0, with ``"clean"``); ``fits`` (``{(label, network, draw): FitResult}``).
 
     Raises
     ------
@@ -334,200 +338,302 @@ def denoising_comparison(
     (['camera'], True, (1, 1))
     """
     # imported here: the classical part of this module does not need torch
-    from .deep_decoder import DeepDecoder
-    from .dip import DeepImagePrior
-    from .fitting import FitJob, discrepancy_stop, fit_many
-    from .images import add_noise, test_image
+    from .fitting import fit_many
 
-    needed = (
-        "size",
-        "depth",
-        "k_over",
-        "k_under",
-        "dip_channels",
-        "dip_skip",
-        "dip_input",
-        "steps_over",
-        "steps_under",
-        "steps_dip",
-        "record_every",
-    )
-    missing = [k for k in needed if k not in config]
+    _check_comparison_config(config, cases)
+    draws = check_int(config.get("draws", 1), "config['draws']", 1)
+    window = check_int(tune_window, "tune_window", 1)
+    prepared = _comparison_cases(cases, config["size"], draws, seed)
+    jobs = _comparison_jobs(prepared, config, draws, seed, snapshots, device)
+    kinds = sorted({case.kind for case in prepared})
+    for kind in kinds:
+        jobs["tune", kind, 0] = _tuning_job(
+            kind, config, seed, tune_sigma, tune_steps, device
+        )
+    results = fit_many(list(jobs.values()), workers=workers, progress=progress)
+    done = dict(zip(jobs, results, strict=True))
+    tuning = {kind: done["tune", kind, 0] for kind in kinds}
+    fixed_t = {kind: _tuned_iteration(r, window) for kind, r in tuning.items()}
+
+    table = _ComparisonTable(draws, len(prepared))
+    for i, case in enumerate(prepared):
+        for j in range(draws):
+            fits = {net: done[case.label, net, j] for net in _COMPARISON_NETWORKS}
+            table.score(i, j, case, fits, fixed_t[case.kind], strengths)
+    return {
+        "labels": [case.label for case in prepared],
+        "psnr": table.psnr,
+        "seconds": table.seconds,
+        "iterations": table.iterations,
+        "rule_fired": table.fired,
+        "fixed_iteration": fixed_t,
+        "tuning": tuning,
+        "images": table.images,
+        "fits": table.fits,
+    }
+
+
+#: The sizes :func:`denoising_comparison` reads from its ``config``.
+_COMPARISON_SIZES = (
+    "size",
+    "depth",
+    "k_over",
+    "k_under",
+    "dip_channels",
+    "dip_skip",
+    "dip_input",
+    "steps_over",
+    "steps_under",
+    "steps_dip",
+    "record_every",
+)
+_COMPARISON_NETWORKS = ("DD-O", "DD-U", "DIP")
+
+
+def _check_comparison_config(
+    config: dict[str, Any], cases: Sequence[tuple[str, float, str]]
+) -> None:
+    missing = [k for k in _COMPARISON_SIZES if k not in config]
     if missing:
         raise ValueError(
-            f"config lacks {missing}; it needs the keys {list(needed)} (see dd.sizes('ch6'))"
+            f"config lacks {missing}; it needs the keys {list(_COMPARISON_SIZES)} "
+            "(see dd.sizes('ch6'))"
         )
     if not cases:
         raise ValueError("cases must list at least one (image, sigma, protocol)")
-    draws = check_int(config.get("draws", 1), "config['draws']", 1)
-    size, rec = config["size"], config["record_every"]
 
-    def specs(c: int, net_seed: int) -> dict[str, tuple[type, tuple, dict, int]]:
-        dev = dict(seed=net_seed, device=device)
-        dip_args = (
-            size,
-            config["dip_channels"],
-            [config["dip_skip"]] * len(config["dip_channels"]),
-            config["dip_input"],
-            c,
-        )
-        return {
-            "DD-O": (
-                DeepDecoder,
-                (size, config["k_over"], config["depth"], c),
-                dev,
-                config["steps_over"],
-            ),
-            "DD-U": (
-                DeepDecoder,
-                (size, config["k_under"], config["depth"], c),
-                dev,
-                config["steps_under"],
-            ),
-            "DIP": (
-                DeepImagePrior,
-                dip_args,
-                dict(dev, input_noise_std=1 / 30),
-                config["steps_dip"],
-            ),
-        }
 
-    prepared = []  # (label, sigma, protocol, clean, [noisy per draw])
-    jobs: dict[tuple[str, str, int], FitJob] = {}
+@dataclass
+class _Case:
+    """One case of the comparison: the clean image and its noisy draws."""
+
+    label: str
+    sigma: float
+    protocol: str
+    clean: Array
+    noisy: list[Array]
+
+    @property
+    def kind(self) -> str:
+        return "colour" if self.clean.ndim == 3 else "grey"
+
+
+def _comparison_cases(
+    cases: Sequence[tuple[str, float, str]], size: int, draws: int, seed: int
+) -> list[_Case]:
+    """Load each case's image and draw its noise (draw ``j`` of case ``i`` uses noise
+    seed ``seed + 1000 j + i``); a label may appear once."""
+    from .images import add_noise, test_image
+
+    prepared: list[_Case] = []
     for i, (name, sigma, protocol) in enumerate(cases):
         clean = test_image(name, size)
         label = name + (f" ({protocol})" if clean.ndim == 3 else "")
-        if any(label == p[0] for p in prepared):
+        if any(label == case.label for case in prepared):
             raise ValueError(f"case {label!r} appears twice")
         noisy = [
             add_noise(clean, sigma, seed=seed + 1000 * j + i, protocol=protocol)  # type: ignore[arg-type]
             for j in range(draws)
         ]
-        prepared.append((label, sigma, protocol, clean, noisy))
+        prepared.append(_Case(label, sigma, protocol, clean, noisy))
+    return prepared
+
+
+def _network_specs(
+    config: dict[str, Any], c: int, net_seed: int, device: Any
+) -> dict[str, tuple[type, tuple, dict, int]]:
+    """``{network: (class, args, kwargs, steps)}`` for DD-O, DD-U and the DIP with
+    ``c`` output channels."""
+    from .deep_decoder import DeepDecoder
+    from .dip import DeepImagePrior
+
+    size = config["size"]
+    dev = dict(seed=net_seed, device=device)
+    dip_args = (
+        size,
+        config["dip_channels"],
+        [config["dip_skip"]] * len(config["dip_channels"]),
+        config["dip_input"],
+        c,
+    )
+    return {
+        "DD-O": (
+            DeepDecoder,
+            (size, config["k_over"], config["depth"], c),
+            dev,
+            config["steps_over"],
+        ),
+        "DD-U": (
+            DeepDecoder,
+            (size, config["k_under"], config["depth"], c),
+            dev,
+            config["steps_under"],
+        ),
+        "DIP": (
+            DeepImagePrior,
+            dip_args,
+            dict(dev, input_noise_std=1 / 30),
+            config["steps_dip"],
+        ),
+    }
+
+
+def _comparison_jobs(
+    prepared: list[_Case],
+    config: dict[str, Any],
+    draws: int,
+    seed: int,
+    snapshots: Sequence[int],
+    device: Any,
+) -> dict[tuple[str, str, int], Any]:
+    """The fits of every case, network and draw (network seed ``seed + j``), each run
+    past the discrepancy rule so that the rule's and the oracle's iterates come from
+    one fit."""
+    from .fitting import FitJob, discrepancy_stop
+
+    jobs: dict[tuple[str, str, int], FitJob] = {}
+    for case in prepared:
+        c = 3 if case.kind == "colour" else 1
         for j in range(draws):
             common = dict(
-                y=noisy[j],
-                reference=clean,
-                record_every=rec,
-                stop=discrepancy_stop(sigma),
+                y=case.noisy[j],
+                reference=case.clean,
+                record_every=config["record_every"],
+                stop=discrepancy_stop(case.sigma),
                 run_past_stop=True,
                 progress=False,
             )
-            for net_name, (cls, args, kw, steps) in specs(
-                3 if clean.ndim == 3 else 1, seed + j
-            ).items():
+            specs = _network_specs(config, c, seed + j, device)
+            for net_name, (cls, args, kw, steps) in specs.items():
                 extra = (
                     dict(snapshots=list(snapshots))
                     if net_name == "DD-O" and j == 0
                     else {}
                 )
-                jobs[label, net_name, j] = FitJob(
+                jobs[case.label, net_name, j] = FitJob(
                     cls, args, kw, dict(common, steps=steps, **extra)
                 )
-    # DD-O's fixed stopping iteration, tuned on an image outside the comparison (per kind)
-    kinds = sorted({"colour" if p[3].ndim == 3 else "grey" for p in prepared})
-    for kind in kinds:
-        tclean = test_image(TUNING_IMAGES[kind], size)
-        tnoisy = add_noise(tclean, tune_sigma, seed=seed + 999)
-        cls, args, kw, steps = specs(3 if kind == "colour" else 1, seed)["DD-O"]
-        jobs["tune", kind, 0] = FitJob(
-            cls,
-            args,
-            kw,
-            dict(
-                y=tnoisy,
-                reference=tclean,
-                record_every=rec,
-                steps=min(steps, tune_steps),
-                progress=False,
-            ),
-        )
-    done = dict(
-        zip(jobs, fit_many(list(jobs.values()), workers=workers, progress=progress))
-    )
-    tuning = {kind: done["tune", kind, 0] for kind in kinds}
-    window = check_int(tune_window, "tune_window", 1)
-    fixed_t = {}
-    for kind, r in tuning.items():
-        w = min(window, len(r.psnr))
-        smooth = np.convolve(
-            r.psnr, np.ones(w) / w, mode="valid"
-        )  # entry i averages i .. i+w-1
-        fixed_t[kind] = int(r.iterations[int(np.argmax(smooth)) + w // 2])
+    return jobs
 
-    shape = (draws, len(prepared))
-    psnrs = {m: np.full(shape, np.nan) for m in COMPARISON_METHODS}
-    secs = {m: np.full(shape, np.nan) for m in COMPARISON_METHODS}
-    iters = {
-        k: np.zeros(shape, dtype=int)
-        for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")
-    }
-    fired = {k: np.zeros(shape, dtype=bool) for k in ("DD-O", "DIP")}
-    images: dict[str, dict[str, Array]] = {}
-    fits: dict[tuple[str, str, int], Any] = {}
-    for i, (label, sigma, protocol, clean, noisy) in enumerate(prepared):
-        kind = "colour" if clean.ndim == 3 else "grey"
-        for j in range(draws):
-            res = {net: done[label, net, j] for net in ("DD-O", "DD-U", "DIP")}
-            fits.update({(label, net, j): r for net, r in res.items()})
-            imgs = {"clean": clean, "noisy": noisy[j]}
-            psnrs["noisy"][j, i], secs["noisy"][j, i] = psnr(clean, noisy[j]), 0.0
-            for net_name in ("DD-O", "DIP"):
-                r = res[net_name]
-                per_step = r.wall_time / max(int(r.iterations[-1]), 1)
-                # the rule's estimate; if the rule never fired, run to the end (lowest-loss iterate)
-                t_rule = (
-                    r.stopped_at
-                    if r.stopped_at is not None
-                    else r.lowest_loss_iteration
-                )
-                out_rule = (
-                    r.stop_output if r.stop_output is not None else r.lowest_loss_output
-                )
-                psnrs[f"{net_name} (rule)"][j, i] = psnr(clean, out_rule)
-                secs[f"{net_name} (rule)"][j, i] = per_step * (
-                    t_rule if r.stopped_at is not None else int(r.iterations[-1])
-                )
-                psnrs[f"{net_name} (oracle)"][j, i] = float(r.best_psnr)
-                secs[f"{net_name} (oracle)"][j, i] = r.wall_time
-                iters[f"{net_name} rule"][j, i] = t_rule
-                iters[f"{net_name} oracle"][j, i] = int(r.best_iteration)
-                fired[net_name][j, i] = r.stopped_at is not None
-                imgs[f"{net_name} (rule)"] = out_rule
-            r = res["DD-O"]
-            t_fix = fixed_t[kind]
-            psnrs["DD-O (fixed t)"][j, i] = float(
-                r.psnr[np.searchsorted(r.iterations, t_fix)]
+
+def _tuning_job(
+    kind: str,
+    config: dict[str, Any],
+    seed: int,
+    tune_sigma: float,
+    tune_steps: int,
+    device: Any,
+) -> Any:
+    """DD-O's fit on the tuning image of ``kind`` (:data:`TUNING_IMAGES`, outside the
+    comparison), noise seed ``seed + 999``."""
+    from .fitting import FitJob
+    from .images import add_noise, test_image
+
+    size = config["size"]
+    tclean = test_image(TUNING_IMAGES[kind], size)
+    tnoisy = add_noise(tclean, tune_sigma, seed=seed + 999)
+    c = 3 if kind == "colour" else 1
+    cls, args, kw, steps = _network_specs(config, c, seed, device)["DD-O"]
+    fit_kwargs = dict(
+        y=tnoisy,
+        reference=tclean,
+        record_every=config["record_every"],
+        steps=min(steps, tune_steps),
+        progress=False,
+    )
+    return FitJob(cls, args, kw, fit_kwargs)
+
+
+def _tuned_iteration(result: Any, window: int) -> int:
+    """The recorded iteration at the centre of the ``window`` recorded iterates with
+    the highest mean PSNR (a moving average over Adam's step-to-step oscillation)."""
+    curve = result.psnr
+    if curve is None:
+        raise ValueError("the tuning fit recorded no PSNR (it needs a reference)")
+    w = min(window, len(curve))
+    smooth = np.convolve(curve, np.ones(w) / w, mode="valid")  # i averages i..i+w-1
+    return int(result.iterations[int(np.argmax(smooth)) + w // 2])
+
+
+class _ComparisonTable:
+    """The comparison's results, filled one case and draw at a time."""
+
+    def __init__(self, draws: int, n_cases: int) -> None:
+        shape = (draws, n_cases)
+        self.psnr = {m: np.full(shape, np.nan) for m in COMPARISON_METHODS}
+        self.seconds = {m: np.full(shape, np.nan) for m in COMPARISON_METHODS}
+        self.iterations = {
+            k: np.zeros(shape, dtype=int)
+            for k in ("DD-O rule", "DD-O oracle", "DIP rule", "DIP oracle")
+        }
+        self.fired = {k: np.zeros(shape, dtype=bool) for k in ("DD-O", "DIP")}
+        self.images: dict[str, dict[str, Array]] = {}
+        self.fits: dict[tuple[str, str, int], Any] = {}
+
+    def score(
+        self,
+        i: int,
+        j: int,
+        case: _Case,
+        fits: dict[str, Any],
+        t_fix: int,
+        strengths: dict[str, dict[str, float]] | None,
+    ) -> None:
+        """Score draw ``j`` of case ``i``: the networks' fits, then the classical
+        denoisers run here."""
+        self.fits.update({(case.label, net, j): r for net, r in fits.items()})
+        clean, noisy = case.clean, case.noisy[j]
+        imgs = {"clean": clean, "noisy": noisy}
+        self._put("noisy", i, j, psnr(clean, noisy), 0.0)
+        for net_name in ("DD-O", "DIP"):
+            imgs[f"{net_name} (rule)"] = self._score_stopped(
+                net_name, i, j, clean, fits[net_name]
             )
-            secs["DD-O (fixed t)"][j, i] = (
-                r.wall_time * t_fix / max(int(r.iterations[-1]), 1)
-            )
-            # run to the end; deliver the iterate with the lowest training loss (no clean image needed)
-            psnrs["DD-U (no stopping)"][j, i] = psnr(
-                clean, res["DD-U"].lowest_loss_output
-            )
-            secs["DD-U (no stopping)"][j, i] = res["DD-U"].wall_time
-            imgs["DD-U (no stopping)"] = res["DD-U"].lowest_loss_output
-            methods = dict(CLASSICAL_DENOISERS)
-            if kind == "colour" and protocol == "shared":
-                methods.update(SHARED_NOISE_DENOISERS)
-            for method in methods:
-                s = (strengths or {}).get(kind, {}).get(method)
-                t0 = time.perf_counter()
-                est = denoise(method, noisy[j], sigma, s)
-                secs[method][j, i] = time.perf_counter() - t0
-                psnrs[method][j, i] = psnr(clean, est)
-                imgs[method] = est
-            if j == 0:
-                images[label] = imgs
-    return {
-        "labels": [p[0] for p in prepared],
-        "psnr": psnrs,
-        "seconds": secs,
-        "iterations": iters,
-        "rule_fired": fired,
-        "fixed_iteration": fixed_t,
-        "tuning": tuning,
-        "images": images,
-        "fits": fits,
-    }
+        r = fits["DD-O"]
+        per_step = r.wall_time / max(int(r.iterations[-1]), 1)
+        at_fix = float(r.psnr[np.searchsorted(r.iterations, t_fix)])
+        self._put("DD-O (fixed t)", i, j, at_fix, per_step * t_fix)
+        # run to the end; deliver the iterate with the lowest training loss (no clean
+        # image needed)
+        under = fits["DD-U"]
+        imgs["DD-U (no stopping)"] = under.lowest_loss_output
+        self._put(
+            "DD-U (no stopping)",
+            i,
+            j,
+            psnr(clean, under.lowest_loss_output),
+            under.wall_time,
+        )
+        methods = dict(CLASSICAL_DENOISERS)
+        if case.kind == "colour" and case.protocol == "shared":
+            methods.update(SHARED_NOISE_DENOISERS)
+        for method in methods:
+            s = (strengths or {}).get(case.kind, {}).get(method)
+            t0 = time.perf_counter()
+            est = denoise(method, noisy, case.sigma, s)
+            self._put(method, i, j, psnr(clean, est), time.perf_counter() - t0)
+            imgs[method] = est
+        if j == 0:
+            self.images[case.label] = imgs
+
+    def _score_stopped(
+        self, net_name: str, i: int, j: int, clean: Array, r: Any
+    ) -> Array:
+        """The rule's and the oracle's scores of one network's fit; returns the
+        rule's estimate (the lowest-loss iterate when the rule never fired)."""
+        per_step = r.wall_time / max(int(r.iterations[-1]), 1)
+        fired = r.stopped_at is not None
+        t_rule = r.stopped_at if fired else r.lowest_loss_iteration
+        out_rule = r.stop_output if fired else r.lowest_loss_output
+        # a rule that never fired ran the whole fit
+        t_paid = t_rule if fired else int(r.iterations[-1])
+        self._put(f"{net_name} (rule)", i, j, psnr(clean, out_rule), per_step * t_paid)
+        self._put(f"{net_name} (oracle)", i, j, float(r.best_psnr), r.wall_time)
+        self.iterations[f"{net_name} rule"][j, i] = t_rule
+        self.iterations[f"{net_name} oracle"][j, i] = int(r.best_iteration)
+        self.fired[net_name][j, i] = fired
+        return out_rule
+
+    def _put(self, method: str, i: int, j: int, value: float, seconds: float) -> None:
+        self.psnr[method][j, i] = value
+        self.seconds[method][j, i] = seconds

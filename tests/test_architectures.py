@@ -44,7 +44,8 @@ def test_figure7_decoder() -> None:
 
 
 def test_architecture_i_upsamples_like_the_deep_decoder() -> None:
-    # T(u) U with u = [1/4, 3/4, 3/4, 1/4] is linear upsampling (align_corners=False), away from the border
+    # T(u) U with u = [1/4, 3/4, 3/4, 1/4] is linear upsampling (align_corners=False),
+    # away from the border
     x = torch.arange(8.0).reshape(1, 1, 8) ** 2
     up = torch.nn.functional.interpolate(
         x, scale_factor=2, mode="linear", align_corners=False
@@ -109,7 +110,8 @@ def test_output_scale_scales_only_the_initial_output() -> None:
         assert torch.allclose(b(), 0.01 * a(), atol=1e-7)
         # the hidden layers and the input are the same draw
         assert all(
-            torch.equal(p, q) for p, q in zip(a.mixing_weights(), b.mixing_weights())
+            torch.equal(p, q)
+            for p, q in zip(a.mixing_weights(), b.mixing_weights(), strict=True)
         )
         assert torch.equal(a.input, b.input)
     fixed = dd.ConvGenerator(
@@ -143,7 +145,8 @@ def test_fit_architectures_explicit_channels_and_small_start() -> None:
             for a, k in [("i", 3), ("i", 5), ("iv", 2), ("iv", 4)]
         ],
     )
-    # starting near the zero image, the relative loss starts near 1 (loss / mean square of the target)
+    # starting near the zero image, the relative loss starts near 1
+    # (loss / mean square of the target)
     assert np.all(np.abs(tab["rel_loss"][:, 0] - 1.0) < 0.01)
     with pytest.raises(ValueError, match="one count per factor"):
         dd.fit_architectures(

@@ -20,7 +20,7 @@ from dd_lib.operators import GaussianMeasurement, PixelMask
 CPU = "cpu"
 
 
-# --------------------------------------------------------------------------- deep decoder
+# ----------------------------------------------------------------- deep decoder
 @pytest.mark.parametrize(
     ("k", "d", "c"), [(1, 0, 1), (8, 2, 1), (16, 3, 3), (64, 4, 1), (32, 5, 3)]
 )
@@ -102,7 +102,7 @@ def test_deep_decoder_bad_input(kwargs: dict, match: str) -> None:
         DeepDecoder(device=CPU, **kwargs)
 
 
-# --------------------------------------------------------------------------- deep image prior
+# ----------------------------------------------------------------- deep image prior
 def test_dip_shape_count_and_noise() -> None:
     net = DeepImagePrior(
         32,
@@ -152,7 +152,7 @@ def test_dip_bad_input(kwargs: dict, match: str) -> None:
         DeepImagePrior(device=CPU, **kwargs)
 
 
-# --------------------------------------------------------------------------- fit
+# ----------------------------------------------------------------- fit
 @pytest.fixture
 def tiny() -> tuple[np.ndarray, np.ndarray]:
     img = test_image("camera", 32)
@@ -184,7 +184,7 @@ def test_fit_decreases_loss_and_psnr_matches_skimage(tiny) -> None:
 
 
 def test_fit_records_and_snapshots(tiny) -> None:
-    img, y = tiny
+    _img, y = tiny
     net = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
     snaps = [0, 7, 30, 45]
     res = fit(
@@ -214,7 +214,7 @@ def test_fit_records_and_snapshots(tiny) -> None:
 
 
 def test_fit_snapshot_replays_iterate(tiny) -> None:
-    img, y = tiny
+    _img, y = tiny
     a = fit(
         DeepDecoder(32, channels=8, depth=2, seed=2, device=CPU),
         y,
@@ -253,7 +253,7 @@ def test_discrepancy_stop(tiny) -> None:
 
 @pytest.mark.parametrize("opt", ["adam", "sgd", "gd"])
 def test_fit_optimisers(tiny, opt: str) -> None:
-    img, y = tiny
+    _img, y = tiny
     res = fit(
         DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU),
         y,
@@ -341,16 +341,18 @@ def test_numpy_integer_sizes_are_accepted() -> None:
     )
 
 
-# --------------------------------------------------------------------------- other code paths
-# bfloat16 autocast and a GPU round differently from float32 on this CPU. A long Adam fit amplifies
-# any change of rounding: measured on a 2-core AVX512-BF16 CPU, the 64x64 fit below (k = 32, 300
-# steps) separates from its float32 twin by 0.1 dB within 1-6 iterations, and its best PSNR moves
-# by 0.12 dB (standard deviation) when only the rounding changes (ATEN_CPU_CAPABILITY=default,
-# ONEDNN_MAX_CPU_ISA=AVX2, OMP_NUM_THREADS=1), against 0.16 dB when the seed changes. So a single
-# fit of another code path is a fresh draw, and no threshold on one fit's numbers holds on every
-# CPU. What holds is statistical: averaged over seeds, the other code path fits like float32,
-# within the spread of float32 fits that differ only in the seed. The start, before any step,
-# compares the same weights and differs only by the rounding of one forward pass.
+# ----------------------------------------------------------------- other code paths
+# bfloat16 autocast and a GPU round differently from float32 on this CPU. A long Adam
+# fit amplifies any change of rounding: measured on a 2-core AVX512-BF16 CPU, the 64x64
+# fit below (k = 32, 300 steps) separates from its float32 twin by 0.1 dB within 1-6
+# iterations, and its best PSNR moves by 0.12 dB (standard deviation) when only the
+# rounding changes (ATEN_CPU_CAPABILITY=default, ONEDNN_MAX_CPU_ISA=AVX2,
+# OMP_NUM_THREADS=1), against 0.16 dB when the seed changes. So a single fit of another
+# code path is a fresh draw, and no threshold on one fit's numbers holds on every CPU.
+# What holds is statistical: averaged over seeds, the other code path fits like
+# float32, within the spread of float32 fits that differ only in the seed. The start,
+# before any step, compares the same weights and differs only by the rounding of one
+# forward pass.
 DENOISE_SEEDS = range(4)
 
 
@@ -373,27 +375,33 @@ def _denoising_fits(precision: str, device: str) -> list:
 def _assert_fits_like_float32(
     ref: list, other: list, start_rtol: float, what: str, must_differ: bool
 ) -> None:
-    """``other`` (same seeds as ``ref``, a float32 CPU run) fits like ``ref``: the same start up to
-    ``start_rtol`` (and not identical, with ``must_differ``), and best PSNRs and PSNR curves within
-    the seed-to-seed spread of ``ref``."""
+    """``other`` (same seeds as ``ref``, a float32 CPU run) fits like ``ref``: the same
+    start up to ``start_rtol`` (and not identical, with ``must_differ``), and best PSNRs
+    and PSNR curves within the seed-to-seed spread of ``ref``."""
     from itertools import combinations
 
-    # 1. the loss before the first step: same weights, one forward pass in other arithmetic
-    start = [abs(b.loss[0] / a.loss[0] - 1) for a, b in zip(ref, other)]
-    # 2. the best PSNR (what a chapter reports), its mean deviation over the seeds (paired by seed)
+    # 1. the loss before the first step: same weights, one forward pass in other
+    #    arithmetic
+    start = [abs(b.loss[0] / a.loss[0] - 1) for a, b in zip(ref, other, strict=True)]
+    # 2. the best PSNR (what a chapter reports), its mean deviation over the seeds
+    #    (paired by seed)
     best_ref = np.array([r.best_psnr for r in ref])
     bias = abs(float(np.mean([b.best_psnr for b in other]) - best_ref.mean()))
     spread = float(np.ptp(best_ref))
-    # 3. the curves iterate by iterate: median |dPSNR| against the twin of the same seed, averaged,
-    #    and the largest between two float32 fits that differ only in the seed
+    # 3. the curves iterate by iterate: median |dPSNR| against the twin of the same
+    #    seed, averaged, and the largest between two float32 fits that differ only in
+    #    the seed
     med = lambda p, q: float(np.median(np.abs(p - q)))  # noqa: E731
-    curve = float(np.mean([med(a.psnr, b.psnr) for a, b in zip(ref, other)]))
+    curve = float(
+        np.mean([med(a.psnr, b.psnr) for a, b in zip(ref, other, strict=True)])
+    )
     curve_seed = max(
         med(ref[i].psnr, ref[j].psnr) for i, j in combinations(range(len(ref)), 2)
     )
     print(
-        f"{what}: start max {max(start):.2e} (< {start_rtol:.2e}); best-PSNR bias {bias:.3f} dB "
-        f"(<= seed range {spread:.3f}); curve median |dPSNR| {curve:.3f} dB (<= seed pairs' max {curve_seed:.3f})"
+        f"{what}: start max {max(start):.2e} (< {start_rtol:.2e}); "
+        f"best-PSNR bias {bias:.3f} dB (<= seed range {spread:.3f}); "
+        f"curve median |dPSNR| {curve:.3f} dB (<= seed pairs' max {curve_seed:.3f})"
     )
     assert max(start) < start_rtol, (what, start)
     if must_differ:
@@ -403,15 +411,16 @@ def _assert_fits_like_float32(
 
 
 def test_bf16_fits_like_float32_within_the_seed_spread() -> None:
-    """bfloat16 autocast against float32 on a chapter-6-sized fit (64x64, k = 32, d = 4, 300 steps).
+    """bfloat16 autocast against float32 on a chapter-6-sized fit.
 
-    A property that holds whether bfloat16 is emulated (AVX2) or native (AVX512-BF16, AMX): see the
-    note above. The start: bfloat16 keeps 8 significant bits (unit roundoff u = 2**-8); the loss at
-    t = 0 is a mean of squared residuals, whose relative error is at most 2 rms(output error) /
-    rms(residual), a few u per layer in the worst case: 8 u = 2**-5 (measured: about 0.5 u, the
-    rounding errors of 4096 pixels partly cancel). A bfloat16 that fitted 1 dB worse would fail
-    the best-PSNR and the curve checks; a run that silently stayed in float32 fails
-    ``res.precision`` and the start's lower bound.
+    The fit is 64x64, k = 32, d = 4, 300 steps. A property that holds whether bfloat16
+    is emulated (AVX2) or native (AVX512-BF16, AMX): see the note above. The start:
+    bfloat16 keeps 8 significant bits (unit roundoff u = 2**-8); the loss at t = 0 is a
+    mean of squared residuals, whose relative error is at most 2 rms(output error) /
+    rms(residual), a few u per layer in the worst case: 8 u = 2**-5 (measured: about
+    0.5 u, the rounding errors of 4096 pixels partly cancel). A bfloat16 that fitted
+    1 dB worse would fail the best-PSNR and the curve checks; a run that silently stayed
+    in float32 fails ``res.precision`` and the start's lower bound.
     """
     f32, b16 = _denoising_fits("float32", CPU), _denoising_fits("bfloat16", CPU)
     assert all(r.precision == "float32" for r in f32)
@@ -422,7 +431,7 @@ def test_bf16_fits_like_float32_within_the_seed_spread() -> None:
 
 
 def test_precision_default_and_auto(tiny) -> None:
-    img, y = tiny
+    _img, y = tiny
     net = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
     assert fit(net, y, steps=3, progress=False).precision == "float32"
     res = fit(net, y, steps=3, progress=False, precision="auto")
@@ -431,16 +440,17 @@ def test_precision_default_and_auto(tiny) -> None:
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cpu_and_gpu_fit_alike() -> None:
-    """The same fits on the GPU, in float32: another rounding (other reduction orders; cuDNN's
-    convolutions in TF32, 11 significant bits, u = 2**-11, where the GPU has it). The start agrees to
-    8 u = 2**-8 (float32 alone would give far less); the rest as for bfloat16 (see the note above)."""
+    """The same fits on the GPU, in float32: another rounding (other reduction orders;
+    cuDNN's convolutions in TF32, 11 significant bits, u = 2**-11, where the GPU has
+    it). The start agrees to 8 u = 2**-8 (float32 alone would give far less); the rest
+    as for bfloat16 (see the note above)."""
     cpu, gpu = _denoising_fits("float32", CPU), _denoising_fits("float32", "cuda")
     _assert_fits_like_float32(
         cpu, gpu, start_rtol=2.0**-8, what="cuda", must_differ=False
     )
 
 
-# --------------------------------------------------------------------------- images and noise
+# ----------------------------------------------------------------- images and noise
 def test_test_images() -> None:
     for name in ("camera", "phantom", "astronaut", "coffee"):
         im = test_image(name, 48)
@@ -483,7 +493,7 @@ def test_tensor_roundtrip() -> None:
         to_tensor(np.zeros((2, 8, 8, 8)))
 
 
-# --------------------------------------------------------------------------- classical denoisers
+# ----------------------------------------------------------------- classical denoisers
 def test_classical_denoisers_improve_psnr() -> None:
     x = test_image("camera", 64)
     y = add_noise(x, 25 / 255, seed=0)
@@ -509,7 +519,7 @@ def test_tune_strength_and_bad_input() -> None:
         denoise("TV", np.zeros((8, 8, 2)), 0.1)
 
 
-# --------------------------------------------------------------------------- the comparison table
+# ----------------------------------------------------------------- the comparison table
 def test_denoising_comparison_table_draws_and_rows() -> None:
     cfg = dict(
         size=16,
@@ -531,7 +541,8 @@ def test_denoising_comparison_table_draws_and_rows() -> None:
     )
     labels = out["labels"]
     assert labels == ["camera", "astronaut (shared)"]
-    # whether the discrepancy rule fired is reported per draw and case; where it fired, "rule" is where
+    # whether the discrepancy rule fired is reported per draw and case; where it fired,
+    # "rule" is where
     for net in ("DD-O", "DIP"):
         fired = out["rule_fired"][net]
         assert fired.dtype == bool
@@ -545,14 +556,16 @@ def test_denoising_comparison_table_draws_and_rows() -> None:
     for m in dd.COMPARISON_METHODS:
         assert out["psnr"][m].shape == (2, 2)
         assert out["seconds"][m].shape == (2, 2)
-        # BM3D on the luminance only where the noise is shared; every other row everywhere
+        # BM3D on the luminance only where the noise is shared; every other row
+        # everywhere
         ran = np.isfinite(out["psnr"][m])
         assert (
             ran.all()
             if m != "BM3D (luminance)"
             else (not ran[:, 0].any() and ran[:, 1].all())
         )
-    # the oracle is at least as good as the rule (float32 PSNR during the fit vs float64 afterwards)
+    # the oracle is at least as good as the rule (float32 PSNR during the fit vs float64
+    # afterwards)
     for net in ("DD-O", "DIP"):
         assert np.all(
             out["psnr"][f"{net} (oracle)"] >= out["psnr"][f"{net} (rule)"] - 1e-4
@@ -563,8 +576,8 @@ def test_denoising_comparison_table_draws_and_rows() -> None:
         noisy = dd.add_noise(clean, 0.1, seed=3 + 1000 * j)
         assert out["psnr"]["noisy"][j, 0] == pytest.approx(dd.psnr(clean, noisy))
     assert out["psnr"]["noisy"][0, 0] != out["psnr"]["noisy"][1, 0]
-    # the fixed iteration is a recorded iteration of the tuning fit of each kind, within its steps,
-    # and the fixed-t row is the DD-O curve read there
+    # the fixed iteration is a recorded iteration of the tuning fit of each kind, within
+    # its steps, and the fixed-t row is the DD-O curve read there
     assert set(out["fixed_iteration"]) == {"grey", "colour"}
     for kind, t in out["fixed_iteration"].items():
         tune = out["tuning"][kind]
@@ -595,20 +608,22 @@ def test_bm3d_on_the_luminance_for_shared_noise() -> None:
     x = dd.test_image("astronaut", 64)
     y = dd.add_noise(x, 25 / 255, seed=0, protocol="shared")
     lum = dd.denoise("BM3D (luminance)", y, 25 / 255)
-    # the chrominance of the noisy image is kept: the estimate differs from y by a grey image
+    # the chrominance of the noisy image is kept: the estimate differs from y by a grey
+    # image
     delta = lum - y
     inside = (lum > 0).all(-1) & (lum < 1).all(-1)  # away from the final clipping
     assert np.allclose(delta[inside][:, 0], delta[inside][:, 1])
     assert np.allclose(delta[inside][:, 0], delta[inside][:, 2])
-    # correctly specified, it beats colour BM3D (which assumes independent noise) by far here
+    # correctly specified, it beats colour BM3D (which assumes independent noise) by far
+    # here
     assert dd.psnr(x, lum) > dd.psnr(x, dd.denoise("BM3D", y, 25 / 255)) + 1.0
     with pytest.raises(ValueError, match="colour images"):
         dd.denoise("BM3D (luminance)", dd.test_image("camera", 32), 0.1)
 
 
 def test_dip_is_fitted_in_its_preferred_memory_layout() -> None:
-    # dd.fit keeps the DIP in NCHW (its 3x3 convolutions with few channels ran faster there) and
-    # stores the deep decoder channels_last, unless told otherwise
+    # dd.fit keeps the DIP in NCHW (its 3x3 convolutions with few channels ran faster
+    # there) and stores the deep decoder channels_last, unless told otherwise
     img = dd.test_image("camera", 32)
     dip = DeepImagePrior(32, channels=(4, 4), seed=0, device=CPU)
     fit(dip, img, steps=2, progress=False)
@@ -651,7 +666,7 @@ def test_fit_many_matches_in_process_single_thread_fits() -> None:
         serial = [j.run() for j in jobs]
     finally:
         torch.set_num_threads(threads)
-    for p, s in zip(parallel, serial):
+    for p, s in zip(parallel, serial, strict=True):
         assert np.array_equal(p.loss, s.loss)
         assert np.array_equal(p.output, s.output)
     with pytest.raises(ValueError, match="FitJob"):
@@ -659,7 +674,7 @@ def test_fit_many_matches_in_process_single_thread_fits() -> None:
 
 
 def test_weight_distance_matches_the_weights_it_describes(tiny) -> None:
-    img, y = tiny
+    _img, y = tiny
     net = DeepDecoder(32, channels=8, depth=2, seed=0, device=CPU)
     before = {k: v.detach().clone() for k, v in dd.fitting._layer_weights(net).items()}
     res = fit(

@@ -51,7 +51,8 @@ def _public_objects():
 
 @pytest.mark.parametrize(("name", "obj"), list(_public_objects()))
 def test_public_docstring_names_its_chapter_and_has_examples(name, obj):
-    """Convention 9: numpydoc docstring naming the chapter that teaches it, with runnable Examples."""
+    """Convention 9: numpydoc docstring naming the chapter that teaches it, with
+    runnable Examples."""
     doc = obj.__doc__ or ""
     assert re.search(
         r"(Taught|Used) in (chapters? \d|every chapter|the introduction)", doc

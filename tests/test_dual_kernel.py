@@ -36,7 +36,8 @@ def test_dual_kernel_diagonalises_expected_jacobian_gram(n):
 
 
 def test_dual_kernel_needs_autocorrelation_not_convolution():
-    """For an asymmetric kernel, reading u*u as a plain convolution gives other values."""
+    """For an asymmetric kernel, reading u*u as a plain convolution gives other
+    values."""
     n = 32
     u = np.arange(1.0, 6.0)
     upad = np.r_[u, np.zeros(n - 5)]

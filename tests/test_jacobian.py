@@ -72,7 +72,7 @@ def test_spectrum_matches_numpy_svd() -> None:
     assert np.allclose(sigma_t, s)
     with pytest.raises(ValueError, match="n_vectors"):
         dd.jacobian_spectrum(J, 21)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="J must be 2-dimensional"):
         dd.jacobian_spectrum(np.ones(3))
 
 
@@ -103,7 +103,8 @@ def test_dct_basis_energy_and_calibration() -> None:
     E = dd.frequency_energy(cosines[:, [1, 3]] + 0.0, basis="dct")
     assert E.shape == (n, 2)
     assert np.allclose(E.sum(0), 1.0)
-    # a non-periodic cosine is not one frequency of the circular basis (the calibration numbers)
+    # a non-periodic cosine is not one frequency of the circular basis (the issue's
+    # calibration numbers)
     a_dft, _ = dd.trig_alignment(cosines[:, [1, 3, 5, 7]])
     assert np.all(a_dft < 0.75)
     assert np.all(a_dft > 0.4)

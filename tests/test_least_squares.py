@@ -1,4 +1,5 @@
-"""Tests of dd_lib.least_squares: Proposition 1, the min-norm limit, bound (2), the filter."""
+"""Tests of dd_lib.least_squares: Proposition 1, the min-norm limit, bound (2), the
+filter."""
 
 import numpy as np
 import pytest

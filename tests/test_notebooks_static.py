@@ -6,16 +6,17 @@ Every notebook in ``_toc.yml`` (the chapters and ``book/intro.ipynb``) must
   ``_config.yml`` (so the notebook renders in Jupyter/Colab/Binder), hidden in the book;
 * keep outputs only in cells tagged ``nbval-check-output``, and only text there
   (``book/tools/nbtools.py strip``), and stay under 400 KB;
-* hide plotting and slider code behind a toggle (``hide-input``), and keep live widgets out of
-  the book (``remove-output``);
+* hide plotting and slider code behind a toggle (``hide-input``), and keep live widgets
+  out of the book (``remove-output``);
 * carry no typed chapter number in its title (the TOC numbers chapters);
 * gate solutions that contain code (``solution-start`` / code cells / ``solution-end``);
 * have a label for every ``{eq}`` and ``{numref}`` reference;
 * fit in float32 (the default of ``dd.fit``): no ``precision="auto"``/``"bfloat16"``, no
   ``bf16_supported`` or ``autocast``, so no chapter's code path depends on the CPU kind.
 
-Failure messages name the notebook, the cell index (0-based, as in the JSON file, counting the
-macro cell) and what to do.  CONTRIBUTING.md explains the rules for people.
+Failure messages name the notebook, the cell index (0-based, as in the JSON file,
+counting the macro cell) and what to do.  CONTRIBUTING.md explains the rules for
+people.
 """
 
 from __future__ import annotations
@@ -99,9 +100,8 @@ def test_chapter_has_the_required_parts(path):
     assert re.search(r"\{prf:(theorem|proposition|definition|lemma)\}", md), (
         "no theorem/definition block"
     )
-    assert "{exercise}" in md and re.search(r"\{solution(-start)?\}", md), (
-        "exercises with solutions missing"
-    )
+    assert "{exercise}" in md, "exercises missing"
+    assert re.search(r"\{solution(-start)?\}", md), "solutions missing"
     assert "{cite" in md, "no citations"
     assert re.search(r"^##\s+Summary", md, re.M | re.I), "summary missing"
     assert re.search(r"^\s*assert\b", code, re.M), "no asserts tying theory to numbers"
@@ -110,8 +110,9 @@ def test_chapter_has_the_required_parts(path):
     for i, c in enumerate(nb["cells"]):
         if c["cell_type"] == "code" and CHECK_TAG in _tags(c):
             assert c.get("outputs"), (
-                f"{_rel(path)} cell {i} ({_head(c)}) is tagged {CHECK_TAG} but has no stored output: execute "
-                "the notebook, then run book/tools/nbtools.py strip on it"
+                f"{_rel(path)} cell {i} ({_head(c)}) is tagged {CHECK_TAG} but has "
+                "no stored output: execute the notebook, then run "
+                "book/tools/nbtools.py strip on it"
             )
             assert c.get("execution_count") is not None, (
                 f"{_rel(path)} cell {i}: checked cell stored unexecuted"
@@ -122,7 +123,7 @@ def test_chapter_has_the_required_parts(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_stored_outputs_are_clean(path):
-    nb, md, code_cells, src = _load(path)
+    nb, *_ = _load(path)
     problems = []
     for i, c in enumerate(nb["cells"]):
         for o in c.get("outputs", []):
@@ -135,14 +136,15 @@ def test_stored_outputs_are_clean(path):
             )
             if re.search(r"\btensor\(|grad_fn=|object at 0x", text):
                 problems.append(
-                    f"cell {i} ({_head(c)}): raw tensor/object repr in output; print rounded numbers"
+                    f"cell {i} ({_head(c)}): raw tensor/object repr in output; "
+                    "print rounded numbers"
                 )
     _report(path, problems)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_live_sliders_are_hidden_from_the_book_and_have_a_static_twin(path):
-    nb, md, code_cells, src = _load(path)
+    _nb, _md, code_cells, src = _load(path)
     live = [c for c in code_cells if "live_slider(" in src(c)]
     static = [c for c in code_cells if "precomputed_slider(" in src(c)]
     assert len(static) >= len(live), "a live slider lacks a kernel-free version"
@@ -169,7 +171,8 @@ def test_macro_cell_is_first_and_matches_config(path):
             )
         if first["cell_type"] != "markdown" or "remove-cell" not in _tags(first):
             problems.append(
-                f"cell {marked[0]}: the macro cell must be markdown tagged remove-cell; {fix}"
+                f"cell {marked[0]}: the macro cell must be markdown tagged "
+                f"remove-cell; {fix}"
             )
         if nbtools.src(first) != want:
             problems.append(
@@ -190,7 +193,8 @@ def test_macros_used_in_markdown_are_defined_by_the_notebook(path):
             defined |= set(re.findall(r"\\newcommand\{\\([A-Za-z]+)\}", nbtools.src(c)))
     if not defined:
         pytest.fail(
-            f"{_rel(path)}: no macro cell, so its formulas do not render outside the book; run "
+            f"{_rel(path)}: no macro cell, so its formulas do not render outside "
+            "the book; run "
             f".venv/bin/python book/tools/nbtools.py macros {_rel(path)}",
             pytrace=False,
         )
@@ -223,7 +227,8 @@ def test_outputs_only_in_checked_cells_and_only_text(path):
             if outs:
                 kinds = sorted({o["output_type"] for o in outs})
                 problems.append(
-                    f"cell {i} ({_head(c)}) stores outputs {kinds} but is not tagged {CHECK_TAG}; {fix}"
+                    f"cell {i} ({_head(c)}) stores outputs {kinds} but is not "
+                    f"tagged {CHECK_TAG}; {fix}"
                 )
         else:
             for o in outs:
@@ -234,7 +239,8 @@ def test_outputs_only_in_checked_cells_and_only_text(path):
                 ):
                     problems.append(
                         f"cell {i} ({_head(c)}) is checked but stores non-text output "
-                        f"{o['output_type']} {sorted(kinds)}; print rounded numbers only; {fix}"
+                        f"{o['output_type']} {sorted(kinds)}; print rounded numbers "
+                        f"only; {fix}"
                     )
     if "widgets" in nb.get("metadata", {}):
         problems.append(f"notebook metadata stores ipywidgets state; {fix}")
@@ -246,7 +252,8 @@ def test_notebook_is_small(path):
     size = path.stat().st_size
     assert size < nbtools.MAX_BYTES, (
         f"{_rel(path)} is {size / 1024:.0f} KB (limit 400 KB): run "
-        f".venv/bin/python book/tools/nbtools.py strip {_rel(path)}; figures come from the build"
+        f".venv/bin/python book/tools/nbtools.py strip {_rel(path)}; "
+        "figures come from the build"
     )
 
 
@@ -261,23 +268,26 @@ def test_plotting_and_slider_code_is_hidden(path):
         m = PLOTTING.search(text)
         if m and not tags & HIDDEN_INPUT:
             problems.append(
-                f"cell {i} ({_head(c)}) plots or builds a slider ({m.group(0)!r}) but is not tagged hide-input: "
-                "tag it hide-input (split a cell that also computes into a visible compute cell and a hidden "
-                "plot cell)"
+                f"cell {i} ({_head(c)}) plots or builds a slider ({m.group(0)!r}) "
+                "but is not tagged hide-input: tag it hide-input (split a cell that "
+                "also computes into a visible compute cell and a hidden plot cell)"
             )
         if "live_slider(" in text and not tags & {"remove-output", "remove-cell"}:
             problems.append(
-                f"cell {i} ({_head(c)}) shows a live ipywidgets slider: tag it hide-input and remove-output "
-                "(the book shows the precomputed twin)"
+                f"cell {i} ({_head(c)}) shows a live ipywidgets slider: tag it "
+                "hide-input and remove-output (the book shows the precomputed twin)"
             )
     _report(path, problems)
 
 
-# A precision chosen by the machine: precision="auto" is bfloat16 only where the CPU (AVX512-BF16,
-# AMX) or GPU runs it natively, and bfloat16 rounding changes a fit's numbers. Matches keyword
-# arguments and dict entries (precision="auto", dict(precision='bfloat16'), {"precision": "auto"}).
+# A precision chosen by the machine: precision="auto" is bfloat16 only where the CPU
+# (AVX512-BF16, AMX) or GPU runs it natively, and bfloat16 rounding changes a fit's
+# numbers. Matches keyword arguments and dict entries (precision="auto",
+# dict(precision='bfloat16'), {"precision": "auto"}).
 CPU_DEPENDENT_PRECISION = re.compile(
-    r"""["']?\bprecision["']?\s*[=:]\s*["'](auto|bfloat16)["']|\bbf16_supported\s*\(|\bautocast\s*\("""
+    r"""["']?\bprecision["']?\s*[=:]\s*["'](auto|bfloat16)["']"""
+    r"|\bbf16_supported\s*\("
+    r"|\bautocast\s*\("
 )
 
 
@@ -309,12 +319,14 @@ def test_cpu_dependent_precision_pattern_catches_what_it_should():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_fits_run_in_float32_on_every_machine(path):
-    """No chapter's code path depends on the CPU kind: every fit runs in float32 (dd.fit's default)."""
+    """No chapter's code path depends on the CPU kind: every fit runs in float32
+    (dd.fit's default)."""
     nb, *_ = _load(path)
     problems = [
-        f"cell {i} ({_head(c)}) uses {', '.join(found)}: fit in float32 (the default of dd.fit; drop the "
-        "precision argument), so that the chapter runs the same code on every CPU (CONTRIBUTING.md, "
-        "'Checked outputs are the same on every machine')"
+        f"cell {i} ({_head(c)}) uses {', '.join(found)}: fit in float32 (the "
+        "default of dd.fit; drop the precision argument), so that the chapter runs "
+        "the same code on every CPU (CONTRIBUTING.md, 'Checked outputs are the same "
+        "on every machine')"
         for i, c in enumerate(nb["cells"])
         if c["cell_type"] == "code"
         and (found := _cpu_dependent_precision(nbtools.src(c)))
@@ -331,15 +343,17 @@ def test_title_has_no_typed_number(path):
         m = re.search(r"^#\s+(.*)$", nbtools.src(c), re.M)
         if m:
             assert not re.match(r"(\d+|[IVX]+)[.:)]?\s", m.group(1)), (
-                f"{_rel(path)} cell {i}: title {m.group(0)!r} carries a typed number; the TOC numbers "
-                "chapters (numbered: true): write '# Title' without the number"
+                f"{_rel(path)} cell {i}: title {m.group(0)!r} carries a typed "
+                "number; the TOC numbers chapters (numbered: true): write "
+                "'# Title' without the number"
             )
             return
     pytest.fail(f"{_rel(path)}: no '# Title' heading")
 
 
 def _solution_bodies(text: str) -> list[str]:
-    """The bodies of the ``{solution}`` directives in a markdown text (backtick or colon fences)."""
+    """The bodies of the ``{solution}`` directives in a markdown text (backtick or
+    colon fences)."""
     lines, bodies, i = text.splitlines(), [], 0
     while i < len(lines):
         m = re.match(r"^\s*(`{3,}|:{3,})\{solution\}", lines[i])
@@ -368,15 +382,17 @@ def test_solutions_with_code_are_gated(path):
         text = nbtools.src(c)
         if any(CODE_FENCE.search(body) for body in _solution_bodies(text)):
             problems.append(
-                f"cell {i} ({_head(c)}): a {{solution}} holds code in a static fence, so it never runs; gate it: "
-                "a markdown cell ```{solution-start} <exercise-label>``` (:class: dropdown), real code cells, "
-                "then a markdown cell ```{solution-end}```"
+                f"cell {i} ({_head(c)}): a {{solution}} holds code in a static "
+                "fence, so it never runs; gate it: a markdown cell "
+                "```{solution-start} <exercise-label>``` (:class: dropdown), real "
+                "code cells, then a markdown cell ```{solution-end}```"
             )
         for kind in re.findall(r"\{solution-(start|end)\}", text):
             if kind == "start":
                 if open_at is not None:
                     problems.append(
-                        f"cell {i}: solution-start while the one of cell {open_at} is still open"
+                        f"cell {i}: solution-start while the one of cell {open_at} "
+                        "is still open"
                     )
                 open_at = i
             else:
@@ -386,7 +402,8 @@ def test_solutions_with_code_are_gated(path):
                     cells[j]["cell_type"] == "code" for j in range(open_at, i + 1)
                 ):
                     problems.append(
-                        f"cells {open_at}-{i}: a gated solution without a code cell; use a plain {{solution}}"
+                        f"cells {open_at}-{i}: a gated solution without a code cell; "
+                        "use a plain {solution}"
                     )
                 open_at = None
     if open_at is not None:
@@ -400,7 +417,8 @@ def test_solutions_with_code_are_gated(path):
 
 
 def _sources_of_book():
-    """(path, markdown text, figure names from cell metadata) for every page of the book."""
+    """(path, markdown text, figure names from cell metadata) for every page of the
+    book."""
     out = []
     for f in _toc_files():
         for suffix in (".ipynb", ".md"):
@@ -469,11 +487,13 @@ def test_eq_and_numref_references_have_labels(path):
         md = nbtools.src(c)
         for ref in sorted(_refs(md, "eq") - ALL_EQ):
             problems.append(
-                f"cell {i}: {{eq}}`{ref}` has no label; label the equation: $$ ... $$ ({ref})"
+                f"cell {i}: {{eq}}`{ref}` has no label; label the equation: "
+                f"$$ ... $$ ({ref})"
             )
         for ref in sorted(_refs(md, "numref") - ALL_NAMES):
             problems.append(
-                f"cell {i}: {{numref}}`{ref}` has no label; give the figure the name {ref} "
-                "(cell metadata mystnb.figure.name, or :name: of a {glue:figure}; see CONTRIBUTING.md, Figures)"
+                f"cell {i}: {{numref}}`{ref}` has no label; give the figure the "
+                f"name {ref} (cell metadata mystnb.figure.name, or :name: of a "
+                "{glue:figure}; see CONTRIBUTING.md, Figures)"
             )
     _report(path, problems)

@@ -82,13 +82,15 @@ def test_theorem1_bound_zero_singular_values():
     x_in_range = np.array([1.0, 1.0, 0.0, 0.0])
     # m = 1: nothing skipped, first factor 1/1 + 1/0.25 = 5, tail 1 + 0.25
     assert theorem1_bound(s, W, x_in_range, 1) == pytest.approx(5 * 1.25)
-    # m = 3: the two non-zero singular values are skipped, tail 0: exact recovery is promised
+    # m = 3: the two non-zero singular values are skipped, tail 0: exact recovery is
+    # promised
     assert theorem1_bound(s, W, x_in_range, 3) == 0.0
     assert theorem1_bound(s, W, np.array([1.0, 0.0, 1.0, 0.0]), 3) == np.inf
 
 
 def test_theorem1_holds_on_random_draws():
-    # the bound with C = 1 holds with room to spare for a geometric spectrum (measured in the chapter)
+    # the bound with C = 1 holds with room to spare for a geometric spectrum (measured
+    # in the chapter)
     rng = np.random.default_rng(5)
     n, m = 48, 18
     W = dd.trig_basis(n)[:, dd.frequency_order(n)]

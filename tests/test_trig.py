@@ -1,4 +1,5 @@
-"""Tests of dd_lib.trig and dd_lib.kernels: Definition 1, circulant matrices, kernels."""
+"""Tests of dd_lib.trig and dd_lib.kernels: Definition 1, circulant matrices,
+kernels."""
 
 import numpy as np
 import pytest

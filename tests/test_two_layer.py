@@ -1,4 +1,5 @@
-"""Tests of dd_lib.two_layer: two-layer gradient descent, linear prediction, step size, Theorem 1 pieces."""
+"""Tests of dd_lib.two_layer: two-layer gradient descent, linear prediction, step
+size, Theorem 1 pieces."""
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ def _setup(n=16, k=8, seed=0, omega=1.0):
 
 def test_gradient_descent_matches_autograd_sgd():
     n, k, steps = 16, 8, 25
-    u, g1, eta = _setup(n, k, seed=3)
+    _u, g1, eta = _setup(n, k, seed=3)
     _, g2, _ = _setup(n, k, seed=3)
     y = np.random.default_rng(0).standard_normal(n)
     fit = fit_two_layer_gd(g1, y, eta, steps)
@@ -47,7 +48,7 @@ def test_gradient_descent_matches_autograd_sgd():
 
 
 def test_record_every_and_weight_distance():
-    u, gen, eta = _setup()
+    _u, gen, eta = _setup()
     C0 = gen.C.detach().clone()
     y = np.ones(16)
     fit = fit_two_layer_gd(gen, y, eta, 10, record_every=4)
@@ -59,7 +60,7 @@ def test_record_every_and_weight_distance():
     expected = float(torch.linalg.norm(gen.C.detach() - C0) / torch.linalg.norm(C0))
     assert fit.weight_distance[-1] == pytest.approx(expected, rel=1e-12)
     # zero steps: one record, weights untouched
-    u, gen, eta = _setup()
+    _u, gen, eta = _setup()
     C0 = gen.C.detach().clone()
     fit = fit_two_layer_gd(gen, y, eta, 0)
     assert fit.steps.tolist() == [0]
@@ -67,7 +68,7 @@ def test_record_every_and_weight_distance():
 
 
 def test_loss_decreases_with_the_papers_step_size():
-    u, gen, eta = _setup(n=32, k=64, seed=1)
+    _u, gen, eta = _setup(n=32, k=64, seed=1)
     y = np.sin(2 * np.pi * np.arange(32) / 32)
     fit = fit_two_layer_gd(gen, y, eta, 200)
     loss = 0.5 * np.sum(fit.residuals**2, axis=1)
@@ -161,7 +162,7 @@ def test_denoising_error_bound_values():
     ],
 )
 def test_fit_bad_input(kwargs, match):
-    u, gen, eta = _setup()
+    _u, gen, eta = _setup()
     args = dict(generator=gen, y=np.zeros(16), eta=eta, steps=3)
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
@@ -226,9 +227,9 @@ def test_conv_step_size_is_inverse_squared_circulant_norm(n):
 
 
 def test_conv_step_size_is_the_generators_stability_limit():
-    u, gen, eta = _setup()
+    _u, gen, eta = _setup()
     fit_two_layer_gd(gen, np.ones(16), 1.99 * eta, 2)  # just below 2/||U||^2: allowed
-    u, gen, eta = _setup()
+    _u, gen, eta = _setup()
     with pytest.raises(ValueError, match="stability limit"):
         fit_two_layer_gd(gen, np.ones(16), 2.0 * eta, 2)
 

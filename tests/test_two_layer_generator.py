@@ -25,7 +25,7 @@ def test_forward_equals_dense_formula():
 
 
 def test_jacobian_equals_autograd():
-    u, g = _gen(n=10, k=4, seed=2)
+    _u, g = _gen(n=10, k=4, seed=2)
     C0 = g.C.detach().clone()
     auto = torch.autograd.functional.jacobian(
         lambda C: g(C), C0
@@ -46,8 +46,9 @@ def test_monte_carlo_jacobian_gram_matches_closed_form():
         g = dd.TwoLayerGenerator(u, n, k, seed=seed, device="cpu")
         avg += g.jacobian_gram().numpy() / reps
     Sigma = dd.expected_jacobian_gram(dd.circulant(u, n))
-    # J J^T = mean over k*reps channels of (s s^T) o UU^T, each entry of the mask product in [0, 1]:
-    # standard deviation <= 0.5 |UU^T_ij| / sqrt(k reps); allow 6 standard deviations
+    # J J^T = mean over k*reps channels of (s s^T) o UU^T, each entry of the mask
+    # product in [0, 1]: standard deviation <= 0.5 |UU^T_ij| / sqrt(k reps); allow 6
+    # standard deviations
     UUt = dd.circulant(u, n) @ dd.circulant(u, n).T
     tol = 6 * 0.5 * np.abs(UUt) / np.sqrt(k * reps)
     assert np.all(np.abs(avg - Sigma) <= tol + 1e-12)

@@ -1,4 +1,4 @@
-"""Small Sphinx extension of the course: HTML fixes that the configuration cannot express.
+"""Small Sphinx extension of the course: HTML fixes the configuration cannot express.
 
 * sphinx-thebe (which Jupyter Book always loads) registers its inline configuration
   script once per reading pass; when Sphinx reads twice, every page declares

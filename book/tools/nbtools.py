@@ -3,30 +3,34 @@
 
 Usage (from the repository root, with the course's virtual environment)::
 
-    .venv/bin/python book/tools/nbtools.py macros [NB ...]   # insert/update the macro cell
-    .venv/bin/python book/tools/nbtools.py strip  [NB ...]   # drop outputs nbval does not check
-    .venv/bin/python book/tools/nbtools.py check  [NB ...]   # list violations, exit 1 if any
+    # insert/update the macro cell
+    .venv/bin/python book/tools/nbtools.py macros [NB ...]
+    # drop outputs nbval does not check
+    .venv/bin/python book/tools/nbtools.py strip  [NB ...]
+    # list violations, exit 1 if any
+    .venv/bin/python book/tools/nbtools.py check  [NB ...]
 
 Without notebook arguments every notebook in ``_toc.yml`` is processed.
 
 ``macros``
     The single source of truth for the course's LaTeX macros is ``_config.yml``
-    (``sphinx.config.mathjax3_config.tex.macros``), which the rendered book uses.  A notebook
-    opened in Jupyter, Colab or Binder does not read ``_config.yml``, so every notebook
-    carries, as its FIRST cell, a markdown cell that defines the same macros with
-    ``\\newcommand`` (one inline ``$...$`` per macro).  The cell is tagged ``remove-cell``
-    (myst-nb drops it before parsing, so it never reaches the book) and marked with cell
-    metadata ``"dd": {"macros": true}`` so this tool finds it again.
+    (``sphinx.config.mathjax3_config.tex.macros``), which the rendered book uses.  A
+    notebook opened in Jupyter, Colab or Binder does not read ``_config.yml``, so every
+    notebook carries, as its FIRST cell, a markdown cell that defines the same macros
+    with ``\\newcommand`` (one inline ``$...$`` per macro).  The cell is tagged
+    ``remove-cell`` (myst-nb drops it before parsing, so it never reaches the book) and
+    marked with cell metadata ``"dd": {"macros": true}`` so this tool finds it again.
 ``strip``
-    Committed notebooks keep outputs only in code cells tagged ``nbval-check-output``, and
-    there only text (``stream`` outputs and the ``text/plain`` part of results); images, HTML
-    and widget views are dropped, as are execution counts of all other cells, nbclient's
-    per-cell ``execution`` timestamps and the notebook-level widget state.  The file is
-    written with nbformat (indent 1, sorted keys).  Running it twice changes nothing.
+    Committed notebooks keep outputs only in code cells tagged ``nbval-check-output``,
+    and there only text (``stream`` outputs and the ``text/plain`` part of results);
+    images, HTML and widget views are dropped, as are execution counts of all other
+    cells, nbclient's per-cell ``execution`` timestamps and the notebook-level widget
+    state.  The file is written with nbformat (indent 1, sorted keys).  Running it twice
+    changes nothing.
 ``check``
     Reports: macro cell missing, not first, not tagged ``remove-cell`` or out of date;
-    outputs or execution counts in cells that are not output-checked; non-text outputs in
-    checked cells; notebook-level widget state; files of 400 KB or more.
+    outputs or execution counts in cells that are not output-checked; non-text outputs
+    in checked cells; notebook-level widget state; files of 400 KB or more.
 """
 
 from __future__ import annotations
@@ -45,9 +49,9 @@ CHECK_TAG = "nbval-check-output"
 MACRO_CELL_ID = "dd-macros"
 MAX_BYTES = 400 * 1024
 HEADER = (
-    "<!-- LaTeX macros of the course for Jupyter/Colab/Binder. Generated from _config.yml "
-    "by `python book/tools/nbtools.py macros`; do not edit by hand. Hidden in the book "
-    "(tag remove-cell). -->"
+    "<!-- LaTeX macros of the course for Jupyter/Colab/Binder. Generated from "
+    "_config.yml by `python book/tools/nbtools.py macros`; do not edit by hand. "
+    "Hidden in the book (tag remove-cell). -->"
 )
 
 
@@ -56,18 +60,24 @@ HEADER = (
 
 
 def config_macros(root: Path = ROOT) -> dict[str, Any]:
-    """The macros of ``_config.yml`` (sphinx.config.mathjax3_config.tex.macros), in order."""
+    """The macros of ``_config.yml``, in order.
+
+    They live under ``sphinx.config.mathjax3_config.tex.macros``.
+    """
     cfg = yaml.safe_load((root / "_config.yml").read_text())
     try:
         return dict(cfg["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"])
     except (KeyError, TypeError) as exc:
         raise SystemExit(
             f"_config.yml has no sphinx.config.mathjax3_config.tex.macros ({exc})"
-        )
+        ) from None
 
 
 def newcommand(name: str, spec: Any) -> str:
-    r"""One ``\newcommand`` for a MathJax 3 macro spec (a string, or [body, nargs(, default)])."""
+    r"""One ``\newcommand`` for a MathJax 3 macro spec.
+
+    The spec is a string, or ``[body, nargs]`` or ``[body, nargs, default]``.
+    """
     if isinstance(spec, str):
         return rf"\newcommand{{\{name}}}{{{spec}}}"
     if isinstance(spec, (list, tuple)) and len(spec) in (2, 3):
@@ -75,7 +85,8 @@ def newcommand(name: str, spec: Any) -> str:
         default = f"[{spec[2]}]" if len(spec) == 3 else ""
         return rf"\newcommand{{\{name}}}[{nargs}]{default}{{{body}}}"
     raise SystemExit(
-        f"macro {name!r}: unsupported spec {spec!r} (string or [body, nargs(, default)])"
+        f"macro {name!r}: unsupported spec {spec!r} "
+        "(string or [body, nargs(, default)])"
     )
 
 
@@ -86,7 +97,10 @@ def macro_cell_source(root: Path = ROOT) -> str:
 
 
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
-    """Every notebook listed in ``_toc.yml`` (root page and chapters of all parts), in order."""
+    """Every notebook listed in ``_toc.yml``, in order.
+
+    That is the root page and the chapters (with their sections) of all parts.
+    """
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     files = [toc["root"]]
 
@@ -235,15 +249,18 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
         c = nb.cells[i]
         if i != 0 or len(macro_idx) > 1:
             out.append(
-                f"{rel}: macro cell is cell {i}, must be the only one and first (run: nbtools.py macros {rel})"
+                f"{rel}: macro cell is cell {i}, must be the only one and first "
+                f"(run: nbtools.py macros {rel})"
             )
         if src(c) != want:
             out.append(
-                f"{rel}: macro cell differs from _config.yml (run: nbtools.py macros {rel})"
+                f"{rel}: macro cell differs from _config.yml "
+                f"(run: nbtools.py macros {rel})"
             )
         if "remove-cell" not in tags(c) or c.get("cell_type") != "markdown":
             out.append(
-                f"{rel}: macro cell must be a markdown cell tagged remove-cell (run: nbtools.py macros {rel})"
+                f"{rel}: macro cell must be a markdown cell tagged remove-cell "
+                f"(run: nbtools.py macros {rel})"
             )
     with_outputs, with_counts = [], []
     for i, c in enumerate(nb.cells):
@@ -264,19 +281,23 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
             ]
             if bad:
                 out.append(
-                    f"{rel}: checked cell {i} ({first!r}) stores non-text outputs {bad} (run: nbtools.py strip {rel})"
+                    f"{rel}: checked cell {i} ({first!r}) stores non-text outputs "
+                    f"{bad} (run: nbtools.py strip {rel})"
                 )
     if with_outputs:
         out.append(
-            f"{rel}: cells {with_outputs} store outputs but are not tagged {CHECK_TAG} (run: nbtools.py strip {rel})"
+            f"{rel}: cells {with_outputs} store outputs but are not tagged "
+            f"{CHECK_TAG} (run: nbtools.py strip {rel})"
         )
     if with_counts:
         out.append(
-            f"{rel}: cells {with_counts} store execution counts (run: nbtools.py strip {rel})"
+            f"{rel}: cells {with_counts} store execution counts "
+            f"(run: nbtools.py strip {rel})"
         )
     if "widgets" in nb.metadata:
         out.append(
-            f"{rel}: notebook metadata stores widget state (run: nbtools.py strip {rel})"
+            f"{rel}: notebook metadata stores widget state "
+            f"(run: nbtools.py strip {rel})"
         )
     return out
 
@@ -321,9 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         nb = read(p)
         nb = apply_macros(nb) if ns.cmd == "macros" else apply_strip(nb)
         changed = write(nb, p)
-        print(
-            f"{ns.cmd}: {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: {'updated' if changed else 'unchanged'}"
-        )
+        shown = p.relative_to(ROOT) if p.is_relative_to(ROOT) else p
+        print(f"{ns.cmd}: {shown}: {'updated' if changed else 'unchanged'}")
     return 0
 
 

@@ -27,7 +27,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def site():
     if not (HTML / "index.html").exists():
         pytest.fail(
-            "_build/html/index.html is missing: build the book first (bash book/build.sh)"
+            "_build/html/index.html is missing: build the book first "
+            "(bash book/build.sh)"
         )
     handler = functools.partial(_QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -63,7 +64,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, site):
-    """A page that records (and blocks) every request that does not go to the local server."""
+    """A page that records (and blocks) every request that does not go to the local
+    server."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.external_requests = []

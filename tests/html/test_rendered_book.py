@@ -73,7 +73,8 @@ def test_chapter_renders_theorems_exercises_and_citations(page, site, doc):
     page.goto(f"{site}/{doc}.html", wait_until="load")
     assert (
         page.locator(
-            "div.proof, div.admonition.proposition, div.admonition.theorem, div.admonition.definition"
+            "div.proof, div.admonition.proposition, "
+            "div.admonition.theorem, div.admonition.definition"
         ).count()
         > 0
     )
@@ -87,12 +88,12 @@ def test_chapter_renders_theorems_exercises_and_citations(page, site, doc):
     assert "Traceback (most recent call last)" not in text
     # launch and download buttons
     html = page.content()
-    assert "colab.research.google.com" in html and "mybinder.org" in html, (
-        "launch buttons missing"
-    )
+    assert "colab.research.google.com" in html, "launch buttons missing (Colab)"
+    assert "mybinder.org" in html, "launch buttons missing (Binder)"
     assert (
         page.locator(
-            "[title='Download this page'], .btn-download-notebook-button, a[href$='.ipynb']"
+            "[title='Download this page'], .btn-download-notebook-button, "
+            "a[href$='.ipynb']"
         ).count()
         > 0
     )
@@ -134,8 +135,9 @@ PLUMBING = re.compile(r"(?<![\w.])plt\.|precomputed_slider|live_slider")
 
 @pytest.mark.parametrize("doc", NOTEBOOK_PAGES)
 def test_plotting_and_slider_code_is_behind_a_toggle(page, site, doc):
-    """No code cell that plots or builds a slider is visible before the reader opens its
-    toggle (sphinx-book-theme renders hide-input as <details class="hide above-input">)."""
+    """No code cell that plots or builds a slider is visible before the reader opens
+    its toggle (sphinx-book-theme renders hide-input as
+    <details class="hide above-input">)."""
     page.goto(f"{site}/{doc}.html", wait_until="load")
     inputs = page.locator("main div.cell_input")
     opened = False
@@ -147,8 +149,8 @@ def test_plotting_and_slider_code_is_behind_a_toggle(page, site, doc):
             continue
         first = code.strip().splitlines()[0][:60] if code.strip() else ""
         assert not cell.is_visible(), (
-            f"{doc}: code cell {first!r} ({m.group(0)!r}) is visible without opening a toggle: tag the "
-            "notebook cell hide-input"
+            f"{doc}: code cell {first!r} ({m.group(0)!r}) is visible without "
+            "opening a toggle: tag the notebook cell hide-input"
         )
         assert cell.evaluate("e => !!e.closest('details')"), (
             f"{doc}: code cell {first!r} is hidden but has no toggle"
@@ -166,15 +168,16 @@ def test_plotting_and_slider_code_is_behind_a_toggle(page, site, doc):
 def test_macro_cell_is_not_in_the_book(doc):
     source = (HTML / f"{doc}.html").read_text()
     assert "\\newcommand" not in source, (
-        f"{doc}.html contains \\newcommand: the notebook's macro cell must be tagged remove-cell "
-        "(book/tools/nbtools.py macros)"
+        f"{doc}.html contains \\newcommand: the notebook's macro cell must be "
+        "tagged remove-cell (book/tools/nbtools.py macros)"
     )
 
 
 @pytest.mark.parametrize("doc", NOTEBOOK_PAGES)
 def test_figures_are_rendered_and_numbered_figures_have_images(page, site, doc):
-    """Figures come from the build: each chapter page shows images, and every numbered figure
-    holds one (an Agg backend in the build kernel would leave text-only figures)."""
+    """Figures come from the build: each chapter page shows images, and every numbered
+    figure holds one (an Agg backend in the build kernel would leave text-only
+    figures)."""
     page.goto(f"{site}/{doc}.html", wait_until="load")
     if doc.startswith("chapters/"):
         assert page.locator("main img").count() > 0, (
