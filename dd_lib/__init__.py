@@ -5,21 +5,29 @@ One module per object of the papers (see CONTRIBUTING.md, "Library layout"):
 
 * :mod:`dd_lib.trig` -- the trigonometric basis and circulant matrices (chapter 2);
 * :mod:`dd_lib.kernels` -- triangular and Gaussian kernels (chapter 2);
-* :mod:`dd_lib.dual_kernel` -- the expected Jacobian Gram matrix and the dual kernel (chapter 3);
-* :mod:`dd_lib.least_squares` -- gradient descent on least squares and its spectral filter (chapter 1);
+* :mod:`dd_lib.dual_kernel` -- the expected Jacobian Gram matrix and the dual kernel
+  (chapter 3);
+* :mod:`dd_lib.least_squares` -- gradient descent on least squares and its spectral
+  filter (chapter 1);
 * :mod:`dd_lib.two_layer` -- the two-layer generator and its dynamics (chapter 4);
-* :mod:`dd_lib.two_layer_experiments` -- chapter 4's measurement loops, returning tables;
-* :mod:`dd_lib.sketching` -- sketched least squares, Theorem 1 of the CS paper (chapter 5);
-* :mod:`dd_lib.deep_decoder`, :mod:`dd_lib.dip` -- the deep decoder and the deep image prior (chapter 6);
+* :mod:`dd_lib.two_layer_experiments` -- chapter 4's measurement loops, returning
+  tables;
+* :mod:`dd_lib.sketching` -- sketched least squares, Theorem 1 of the CS paper
+  (chapter 5);
+* :mod:`dd_lib.deep_decoder`, :mod:`dd_lib.dip` -- the deep decoder and the deep image
+  prior (chapter 6);
 * :mod:`dd_lib.fitting` -- one fitting engine for every generator (chapter 6 on);
-* :mod:`dd_lib.operators` -- forward operators: pixel mask, Gaussian matrix (chapters 6, 8);
+* :mod:`dd_lib.operators` -- forward operators: pixel mask, Gaussian matrix
+  (chapters 6, 8);
 * :mod:`dd_lib.images` -- test images, noise protocols, image/tensor layout (chapter 6);
 * :mod:`dd_lib.denoisers` -- classical denoisers through their libraries (chapter 6);
 * :mod:`dd_lib.spectra` -- geometric and power-law decay fits;
 * :mod:`dd_lib.metrics` -- PSNR and SSIM;
 * :mod:`dd_lib.widgets`, :mod:`dd_lib.plotting` -- sliders and the figure style;
-* :mod:`dd_lib.claims` -- verdicts of a chapter's claims (what checked cells print after a fit);
-* :mod:`dd_lib.config` -- device, seeds, the book/paper scale and the sizes of each chapter.
+* :mod:`dd_lib.claims` -- verdicts of a chapter's claims (what checked cells print
+  after a fit);
+* :mod:`dd_lib.config` -- device, seeds, the book/paper scale and the sizes of each
+  chapter.
 
 The linear-algebra routines take and return NumPy float64 arrays; the
 generators are PyTorch modules that run on the CPU or a GPU.  The Examples

@@ -30,7 +30,8 @@ def as_real_array(x: Any, name: str, ndim: int | None = None) -> NDArray[np.floa
         raise ValueError(f"{name} must be array-like, got {type(x).__name__}") from exc
     if arr.dtype.kind not in "iuf":
         raise ValueError(
-            f"{name} must hold real numbers (integer or float dtype), got dtype {arr.dtype}"
+            f"{name} must hold real numbers (integer or float dtype), "
+            f"got dtype {arr.dtype}"
         )
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
@@ -54,7 +55,8 @@ def check_int(x: Any, name: str, minimum: int) -> int:
 
 
 def check_size(size: Any, name: str, ndim: int) -> tuple[int, ...]:
-    """Return ``size`` (an int, or a sequence of ``ndim`` ints, each ``>= 1``) as a tuple of ``ndim`` ints.
+    """Return ``size`` (an int, or a sequence of ``ndim`` ints, each ``>= 1``) as a
+    tuple of ``ndim`` ints.
 
     The shared parser of the generators' ``out_size``; each generator then checks the
     divisibility its upsampling needs.
@@ -71,7 +73,8 @@ def check_size(size: Any, name: str, ndim: int) -> tuple[int, ...]:
         for s in sides
     ):
         raise ValueError(
-            f"{name} must be a positive int or a tuple of {ndim} positive ints, got {size!r}"
+            f"{name} must be a positive int or a tuple of {ndim} positive ints, "
+            f"got {size!r}"
         )
     return tuple(int(s) for s in sides)
 
@@ -102,7 +105,8 @@ def check_spectrum(
     *,
     what: str = "singular values / dual-kernel weights",
 ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
-    """Validate non-negative weights ``sigma`` (1-D) and, if given, an orthonormal ``n x n`` basis ``W``."""
+    """Validate non-negative weights ``sigma`` (1-D) and, if given, an orthonormal
+    ``n x n`` basis ``W``."""
     sigma = as_real_array(sigma, "sigma", ndim=1)
     if np.any(sigma < 0):
         raise ValueError(f"sigma must be non-negative ({what})")
@@ -112,7 +116,8 @@ def check_spectrum(
     W = as_real_array(W, "W", ndim=2)
     if W.shape != (n, n):
         raise ValueError(
-            f"W must be a square n x n matrix with n = len(sigma) = {n}, got shape {W.shape}"
+            f"W must be a square n x n matrix with n = len(sigma) = {n}, "
+            f"got shape {W.shape}"
         )
     if not np.allclose(W.T @ W, np.eye(n), atol=1e-8):
         raise ValueError(
@@ -122,7 +127,8 @@ def check_spectrum(
 
 
 def check_step_size(eta: Any, eta_unit: float, label: str) -> float:
-    """Return ``eta`` if ``0 < eta < 2 * eta_unit``, the stability limit of gradient descent.
+    """Return ``eta`` if ``0 < eta < 2 * eta_unit``, the stability limit of gradient
+    descent.
 
     ``eta_unit = 1 / L**2`` is the papers' step size for a linear map of
     spectral norm ``L`` (``inf`` when ``L = 0``: no upper limit); ``label``
@@ -131,7 +137,8 @@ def check_step_size(eta: Any, eta_unit: float, label: str) -> float:
     eta = check_positive(eta, "eta")
     if eta >= 2.0 * eta_unit:
         raise ValueError(
-            f"eta = {eta:.6g} is at or above the stability limit 2/{label}^2 = {2 * eta_unit:.6g}: "
+            f"eta = {eta:.6g} is at or above the stability limit "
+            f"2/{label}^2 = {2 * eta_unit:.6g}: "
             f"gradient descent would not converge; use 0 < eta < 2/{label}^2 "
             f"(the papers take eta <= 1/{label}^2 = {eta_unit:.6g})"
         )

@@ -14,9 +14,10 @@ affine parameters, as in the deep decoder), where ``T(c)`` is convolution with
 the kernel ``c``, ``u`` the fixed linear-interpolation kernel and ``U`` the 2x
 zero-insertion upsampling:
 
-* ``"i"``   ``M(c) = c T(u) U``: 2x linear/bilinear upsampling and 1x1 mixing (the deep decoder);
-* ``"ii"``  ``M(c) = c T(u)``: 1x1 mixing and a fixed 4-tap (4x4 in 2-D) interpolation kernel,
-  no upsampling;
+* ``"i"``   ``M(c) = c T(u) U``: 2x linear/bilinear upsampling and 1x1 mixing (the deep
+  decoder);
+* ``"ii"``  ``M(c) = c T(u)``: 1x1 mixing and a fixed 4-tap (4x4 in 2-D) interpolation
+  kernel, no upsampling;
 * ``"iii"`` ``M(c) = T(c)``: trainable 3-tap (3x3) convolutions, no upsampling;
 * ``"iv"``  ``M(c) = T(c) U``: trainable transposed convolutions, kernel 4, stride 2
   (the DC-GAN generator).
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import torch
@@ -140,7 +141,8 @@ def channels_for_factor(
     *,
     ndim: int = 2,
 ) -> tuple[int, float]:
-    """Channels ``k`` whose over-parameterisation factor (parameters / output size) is closest to ``factor``.
+    """Channels ``k`` whose over-parameterisation factor (parameters / output size) is
+    closest to ``factor``.
 
     Taught in chapter 7.  The output size counts every output entry
     (``H W c``, or ``n c`` in 1-D).
@@ -160,12 +162,14 @@ def channels_for_factor(
     Returns
     -------
     (int, float)
-        ``k`` and the factor it realises (``architecture_parameter_count / output size``).
+        ``k`` and the factor it realises (``architecture_parameter_count / output
+        size``).
 
     Raises
     ------
     ValueError
-        For a non-positive factor or any invalid argument of :func:`architecture_parameter_count`.
+        For a non-positive factor or any invalid argument of
+        :func:`architecture_parameter_count`.
 
     Examples
     --------
@@ -198,7 +202,10 @@ def channels_for_factor(
 
 
 class _FixedInterpolation(nn.Module):
-    """Depthwise convolution with the fixed kernel u = [1, 3, 3, 1] / 8 (outer product in 2-D)."""
+    """Depthwise convolution with the fixed kernel u = [1, 3, 3, 1] / 8 (outer product
+    in 2-D)."""
+
+    kernel: torch.Tensor  # a buffer, registered in __init__
 
     def __init__(self, channels: int, ndim: int, shift: int) -> None:
         super().__init__()
@@ -300,19 +307,21 @@ class ConvGenerator(nn.Module):
         upsamples = ARCHITECTURES[arch][1]
         if upsamples and any(s % 2**d for s in size):
             raise ValueError(
-                f"architecture {arch!r} upsamples {d} times: each side of out_size {size} must be a multiple of "
+                f"architecture {arch!r} upsamples {d} times: "
+                f"each side of out_size {size} must be a multiple of "
                 f"2**depth = {2**d}"
             )
         if not upsamples and arch == "ii" and any(s < 3 for s in size):
             raise ValueError(
-                f"out_size {size} is too small for the 4-tap interpolation kernel (sides >= 3)"
+                f"out_size {size} is too small for the 4-tap interpolation kernel "
+                "(sides >= 3)"
             )
         self.architecture, self.channels, self.depth, self.ndim = arch, k, d, ndim
         self.out_size = size
         conv = nn.Conv1d if ndim == 1 else nn.Conv2d
         deconv = nn.ConvTranspose1d if ndim == 1 else nn.ConvTranspose2d
         norm = nn.BatchNorm1d if ndim == 1 else nn.BatchNorm2d
-        pad_mode = "reflect"
+        pad_mode: Literal["reflect"] = "reflect"
         mode = "linear" if ndim == 1 else "bilinear"
 
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
@@ -365,10 +374,12 @@ class ConvGenerator(nn.Module):
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
     def mixing_weights(self) -> list[nn.Parameter]:
-        """The weights of the ``d`` hidden layers (mixing matrices or kernels), in order."""
+        """The weights of the ``d`` hidden layers (mixing matrices or kernels), in
+        order."""
+        # The stubs type a convolution's weight as Tensor; it is an nn.Parameter.
         return [
-            m.weight
-            for m in self.net[:-1]
+            cast(nn.Parameter, m.weight)
+            for m in list(self.net)[:-1]
             if isinstance(
                 m, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)
             )
@@ -380,7 +391,10 @@ class ConvGenerator(nn.Module):
         return [name for name, p in self.named_parameters() if id(p) in ids]
 
     def extra_repr(self) -> str:
-        return f"architecture={self.architecture!r}, out_size={self.out_size}, channels={self.channels}, depth={self.depth}"
+        return (
+            f"architecture={self.architecture!r}, out_size={self.out_size}, "
+            f"channels={self.channels}, depth={self.depth}"
+        )
 
 
 def fit_architectures(
@@ -417,27 +431,30 @@ def fit_architectures(
     steps : int
         Optimiser steps per fit.
     optimizer, lr :
-        Passed to :func:`dd_lib.fit` (default SGD with momentum 0.9, as the authors' code).
+        Passed to :func:`dd_lib.fit` (default SGD with momentum 0.9, as the authors'
+        code).
     record_every : int, default 5
     seed : int, default 0
         Seed of the initialisation (the same for every target).
     track_weights : bool, default False
         Record the per-layer relative weight distance (Figure 9).
     output_scale : float, default 1.0
-        Passed to :class:`ConvGenerator` (a small value starts every fit near the zero image).
+        Passed to :class:`ConvGenerator` (a small value starts every fit near the zero
+        image).
     channels : mapping of str to sequence of int, optional
-        Explicit channel counts, ``channels[architecture][j]`` for ``factors[j]`` (e.g. the
-        authors' ``k`` at paper scale); ``"factor"`` then still holds the nominal factor and
-        ``"realised"`` the factor these channels give.
+        Explicit channel counts, ``channels[architecture][j]`` for ``factors[j]`` (e.g.
+        the authors' ``k`` at paper scale); ``"factor"`` then still holds the nominal
+        factor and ``"realised"`` the factor these channels give.
 
     Returns
     -------
     dict
         A table, one row per (architecture, factor, target): ``"architecture"``,
-        ``"factor"`` (target), ``"realised"`` (parameters / output size), ``"channels"``,
-        ``"target"`` (arrays of length R); ``"iterations"`` (T,); ``"rel_loss"`` (R, T), the
-        loss divided by the target's mean square ``||y||^2 / n``; ``"wall"`` (R,) seconds;
-        with ``track_weights`` also ``"weight_distance"`` (R, d, T) for the ``d`` hidden layers.
+        ``"factor"`` (target), ``"realised"`` (parameters / output size),
+        ``"channels"``, ``"target"`` (arrays of length R); ``"iterations"`` (T,);
+        ``"rel_loss"`` (R, T), the loss divided by the target's mean square
+        ``||y||^2 / n``; ``"wall"`` (R,) seconds; with ``track_weights`` also
+        ``"weight_distance"`` (R, d, T) for the ``d`` hidden layers.
 
     Raises
     ------
@@ -476,14 +493,16 @@ def fit_architectures(
     shapes = {y.shape for y in imgs.values()}
     if len(shapes) != 1 or len(next(iter(shapes))) != 2:
         raise ValueError(
-            f"targets must be grey images (H, W) of one shape, got shapes {sorted(shapes)}"
+            "targets must be grey images (H, W) of one shape, "
+            f"got shapes {sorted(shapes)}"
         )
     size = next(iter(shapes))
     if channels is not None:
         for arch in architectures:
             if arch not in channels or len(channels[arch]) != len(factors):
                 raise ValueError(
-                    f"channels must give one count per factor ({len(factors)}) for every architecture; "
+                    f"channels must give one count per factor ({len(factors)}) "
+                    "for every architecture; "
                     f"got {dict(channels)!r}"
                 )
     rows: dict[str, list[Any]] = {
@@ -540,6 +559,8 @@ def fit_architectures(
                 rows["wall"].append(res.wall_time)
                 if track_weights:
                     names = net.mixing_weight_names()
+                    # fit(track_weights=True) always records the weight distances
+                    assert res.weight_distance is not None
                     wd.append(np.stack([res.weight_distance[nm] for nm in names]))
     table: dict[str, Any] = {k: np.asarray(v) for k, v in rows.items()}
     table["iterations"] = np.asarray(iterations)

@@ -66,7 +66,9 @@ def seed_everything(seed: int) -> None:
     if seed >= 2**32:
         raise ValueError(f"seed must be < 2**32, got {seed}")
     random.seed(seed)
-    np.random.seed(seed)
+    # Legacy global seeding is the point here: readers' code calls np.random.* and
+    # relies on this seeding the global NumPy state, which a Generator would not.
+    np.random.seed(seed)  # noqa: NPY002
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
@@ -118,18 +120,20 @@ def scale() -> Scale:
 #:   over-/under-parameterisation sweep, ``dip_channels`` / ``dip_skip`` / ``dip_input``
 #:   the deep image prior's channels per scale, skip channels and input channels,
 #:   ``draws`` noise draws and initialisations per case of the comparison;
-#:   ``fig1_size`` / ``fig1_depth`` / ``fig1_k`` image side, depth and channels of Figure 1
-#:   (smaller than ``size`` at book scale, so that the noise fit reaches low errors);
-#:   ``steps_fig1`` iterations of its noisy-image fit, ``steps_image`` of its clean-image
-#:   fits, ``steps_noise`` / ``steps_noise_dip`` of its noise fits, ``steps_dip`` of the
-#:   comparison's DIP fits, ``steps_over`` / ``steps_under`` of its DD-O / DD-U fits,
-#:   ``steps_sweep`` of the channel sweep, ``record_every`` recording interval.
+#:   ``fig1_size`` / ``fig1_depth`` / ``fig1_k`` image side, depth and channels of
+#:   Figure 1 (smaller than ``size`` at book scale, so that the noise fit reaches low
+#:   errors); ``steps_fig1`` iterations of its noisy-image fit, ``steps_image`` of its
+#:   clean-image fits, ``steps_noise`` / ``steps_noise_dip`` of its noise fits,
+#:   ``steps_dip`` of the comparison's DIP fits, ``steps_over`` / ``steps_under`` of its
+#:   DD-O / DD-U fits, ``steps_sweep`` of the channel sweep, ``record_every`` recording
+#:   interval.
 #: * ``ch7``: ``n``, ``k``, ``depth1d`` the 1-D decoder of Figure 7, ``fig7_iters`` its
 #:   iterations shown, ``slider_iters`` the slider's, ``jac_chunk`` rows per vmap chunk;
-#:   ``size``, ``depth``, ``factors``, ``steps_arch``, ``lr_arch`` the architecture fits of
-#:   Figures 8-10 (``fig10_images`` their images; ``channels_arch`` None = channels from the
-#:   factor, or the authors' channels per architecture, as at paper scale: their 256x256 phantom); ``n_init`` initialisations of Figure 12,
-#:   ``dd_k`` its deep decoder's channels, ``dip_*`` its deep image prior.
+#:   ``size``, ``depth``, ``factors``, ``steps_arch``, ``lr_arch`` the architecture
+#:   fits of Figures 8-10 (``fig10_images`` their images; ``channels_arch`` None =
+#:   channels from the factor, or the authors' channels per architecture, as at paper
+#:   scale: their 256x256 phantom); ``n_init`` initialisations of Figure 12, ``dd_k``
+#:   its deep decoder's channels, ``dip_*`` its deep image prior.
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "intro": {
         "book": {"n": 128, "k": 512, "steps": 2000},
@@ -241,7 +245,8 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "record_every": 10,
         },
     },
-    # Chapter 7 (deep decoder dynamics): an entry "ch7" goes here, with the same two scales.
+    # Chapter 7 (deep decoder dynamics): an entry "ch7" goes here, with the same two
+    # scales.
     "ch7": {
         "book": {
             "n": 512,

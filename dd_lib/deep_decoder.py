@@ -69,8 +69,9 @@ def _check_out_size(out_size: Any, depth: int, ndim: int) -> tuple[int, ...]:
     for s in size:
         if s < factor or s % factor:
             raise ValueError(
-                f"out_size {size} cannot be reached by {depth} upsampling steps of 2x: each side must be a "
-                f"positive multiple of 2**depth = {factor} (e.g. {factor * max(1, round(s / factor))})"
+                f"out_size {size} cannot be reached by {depth} upsampling steps of 2x: "
+                f"each side must be a positive multiple of 2**depth = {factor} "
+                f"(e.g. {factor * max(1, round(s / factor))})"
             )
     return size
 
@@ -184,7 +185,8 @@ class DeepDecoder(nn.Module):
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
     def mixing_layers(self) -> list[nn.Module]:
-        """The 1x1 convolutions (the matrices ``C_0, ..., C_d`` and the output weights), in order."""
+        """The 1x1 convolutions (the matrices ``C_0, ..., C_d`` and the output weights),
+        in order."""
         return [m for m in self.net if isinstance(m, (nn.Conv1d, nn.Conv2d))]
 
     def extra_repr(self) -> str:

@@ -80,7 +80,8 @@ class _Scale(nn.Module):
 
 
 def _layout(x: torch.Tensor) -> torch.memory_format:
-    """channels_last if ``x`` is stored that way (see :func:`dd_lib.fit`), else contiguous."""
+    """channels_last if ``x`` is stored that way (see :func:`dd_lib.fit`), else
+    contiguous."""
     if not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last):
         return torch.channels_last
     return torch.contiguous_format
@@ -133,9 +134,12 @@ class DeepImagePrior(nn.Module):
     ((1, 1, 32, 32), 3861)
     """
 
-    #: :func:`dd_lib.fit` keeps this network in the default (NCHW) memory layout: its 3x3
-    #: convolutions with few channels ran 1.8x slower channels_last on a CPU.
+    #: :func:`dd_lib.fit` keeps this network in the default (NCHW) memory layout: its
+    #: 3x3 convolutions with few channels ran 1.8x slower channels_last on a CPU.
     prefers_channels_last = False
+
+    #: The fixed random input (a buffer, registered in ``__init__``).
+    input: torch.Tensor
 
     def __init__(
         self,
@@ -162,7 +166,8 @@ class DeepImagePrior(nn.Module):
         )
         if len(skips) != len(chans):
             raise ValueError(
-                f"skip_channels must have one entry per scale ({len(chans)}), got {len(skips)}"
+                f"skip_channels must have one entry per scale ({len(chans)}), "
+                f"got {len(skips)}"
             )
         c_in = check_int(in_channels, "in_channels", 1)
         c_out = check_int(out_channels, "out_channels", 1)
@@ -172,7 +177,8 @@ class DeepImagePrior(nn.Module):
         factor = 2 ** len(chans)
         if any(s < factor or s % factor for s in size):
             raise ValueError(
-                f"out_size {out_size!r} must be two sides, each a positive multiple of 2**len(channels) = {factor}"
+                f"out_size {out_size!r} must be two sides, each a positive multiple of "
+                f"2**len(channels) = {factor}"
             )
         self.out_size = size
         self.input_noise_std = float(input_noise_std)

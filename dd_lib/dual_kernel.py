@@ -114,7 +114,8 @@ def dual_kernel(u: Any, n: int) -> Array:
 
     .. math::
 
-        \\sigma = \\|u\\|\\sqrt{\\Big|F\\, g\\Big(\\frac{u \\star u}{\\|u\\|^2}\\Big)\\Big|},
+        \\sigma = \\|u\\|
+        \\sqrt{\\Big|F\\, g\\Big(\\frac{u \\star u}{\\|u\\|^2}\\Big)\\Big|},
         \\qquad g(t) = \\tfrac t2\\Big(1 - \\tfrac{\\arccos t}{\\pi}\\Big),
 
     where ``(u ⋆ u)[s] = sum_m u[m] u[(m + s) mod n]`` is the circular

@@ -45,7 +45,8 @@ TEST_IMAGES: dict[str, tuple[str, bool]] = {
 
 
 def test_image(name: str, size: int, *, grey: bool = False) -> Array:
-    """A test image from ``skimage.data``: central square crop, resized to ``size x size``.
+    """A test image from ``skimage.data``: central square crop, resized to
+    ``size x size``.
 
     Taught in chapter 6.
 
@@ -97,7 +98,8 @@ def test_image(name: str, size: int, *, grey: bool = False) -> Array:
     return np.clip(out, 0.0, 1.0)
 
 
-test_image.__test__ = False  # type: ignore[attr-defined]  # not a test, although pytest's name rule says so
+# not a test, although pytest's name rule says so
+test_image.__test__ = False  # type: ignore[attr-defined]
 
 
 def add_noise(
@@ -164,7 +166,8 @@ def add_noise(
 
 
 def to_tensor(image: Any, device: torch.device | str = "cpu") -> torch.Tensor:
-    """Image ``(H, W)``, ``(H, W, C)`` or signal ``(n,)`` -> float32 tensor ``(1, C, ...)``.
+    """Image ``(H, W)``, ``(H, W, C)`` or signal ``(n,)`` -> float32 tensor
+    ``(1, C, ...)``.
 
     Taught in chapter 6.  A 3-D array is read as ``(H, W, C)`` when its last axis has at
     most 4 entries; a tensor is returned as float32 on ``device`` unchanged in shape.
@@ -188,13 +191,15 @@ def to_tensor(image: Any, device: torch.device | str = "cpu") -> torch.Tensor:
         t = arr
     else:
         raise ValueError(
-            f"image must be (n,), (H, W), (H, W, C) with C <= 4, or (1, C, H, W); got shape {arr.shape}"
+            "image must be (n,), (H, W), (H, W, C) with C <= 4, or (1, C, H, W); "
+            f"got shape {arr.shape}"
         )
     return torch.as_tensor(np.ascontiguousarray(t), dtype=torch.float32, device=device)
 
 
 def to_image(tensor: torch.Tensor) -> Array:
-    """Tensor ``(1, C, H, W)`` or ``(1, C, n)`` -> float64 image ``(H, W)``, ``(H, W, C)`` or ``(n,)``.
+    """Tensor ``(1, C, H, W)`` or ``(1, C, n)`` -> float64 image ``(H, W)``,
+    ``(H, W, C)`` or ``(n,)``.
 
     Taught in chapter 6.  The inverse of :func:`to_tensor`.
 
@@ -205,7 +210,8 @@ def to_image(tensor: torch.Tensor) -> Array:
     """
     if tensor.ndim not in (3, 4) or tensor.shape[0] != 1:
         raise ValueError(
-            f"expected a tensor (1, C, H, W) or (1, C, n), got shape {tuple(tensor.shape)}"
+            "expected a tensor (1, C, H, W) or (1, C, n), "
+            f"got shape {tuple(tensor.shape)}"
         )
     arr = tensor.detach().float().cpu().numpy()[0].astype(np.float64)
     if arr.shape[0] == 1:

@@ -1,4 +1,5 @@
-"""The Jacobian of a generator with respect to its weights, and what chapter 7 measures with it.
+"""The Jacobian of a generator with respect to its weights, and what chapter 7 measures
+with it.
 
 Taught in chapter 7.
 
@@ -12,7 +13,8 @@ of ``J`` with large singular values are the directions fitted first (chapters 1-
   (``functional_call`` + ``jacrev``: one forward pass, then all ``n`` vector-Jacobian
   products at once through ``vmap``), or with the slow loop of one
   :func:`torch.autograd.grad` call per output entry (for comparison and tests).
-* :func:`jacobian_spectrum` returns its singular values and leading left singular vectors.
+* :func:`jacobian_spectrum` returns its singular values and leading left singular
+  vectors.
 * :func:`trig_alignment` says how close each singular vector is to one frequency of the
   trigonometric basis of chapter 2 (``basis="dft"``, circular) or of the cosine basis of
   the DCT-II (``basis="dct"``, the natural basis of signals with reflected borders);
@@ -24,7 +26,7 @@ of ``J`` with large singular values are the directions fitted first (chapters 1-
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -50,7 +52,8 @@ _BASES = ("dft", "dct")
 def _check_basis(basis: Any) -> str:
     if basis not in _BASES:
         raise ValueError(
-            f"basis must be 'dft' (circular trigonometric) or 'dct' (DCT-II cosines), got {basis!r}"
+            "basis must be 'dft' (circular trigonometric) or 'dct' (DCT-II cosines), "
+            f"got {basis!r}"
         )
     return basis
 
@@ -91,22 +94,25 @@ def jacobian(
     method: str = "vectorized",
     chunk_size: int | None = None,
 ) -> torch.Tensor:
-    """Jacobian of the generator output ``model()`` (flattened) with respect to chosen weights.
+    """Jacobian of the generator output ``model()`` (flattened) with respect to chosen
+    weights.
 
     Taught in chapter 7.
 
     Parameters
     ----------
     model : torch.nn.Module
-        A generator whose ``forward()`` takes no argument (e.g. :class:`dd_lib.ConvGenerator`,
-        :class:`dd_lib.DeepDecoder`).  Batch normalisation must not track running statistics
-        (the course's generators do not), so that evaluating the output changes nothing.
+        A generator whose ``forward()`` takes no argument (e.g.
+        :class:`dd_lib.ConvGenerator`, :class:`dd_lib.DeepDecoder`).  Batch
+        normalisation must not track running statistics (the course's generators do
+        not), so that evaluating the output changes nothing.
     params : sequence of str, optional
         Names from ``model.named_parameters()`` (default: every parameter with
         ``requires_grad``).  The columns are these parameters flattened, in this order.
     method : {"vectorized", "loop"}, default "vectorized"
-        ``"vectorized"``: :func:`torch.func.jacrev` of :func:`torch.func.functional_call`
-        (all vector-Jacobian products of one forward pass in a single ``vmap``).
+        ``"vectorized"``: :func:`torch.func.jacrev` of
+        :func:`torch.func.functional_call` (all vector-Jacobian products of one forward
+        pass in a single ``vmap``).
         ``"loop"``: one :func:`torch.autograd.grad` call per output entry.
     chunk_size : int, optional
         Rows per ``vmap`` chunk of the vectorised method (default: all at once; smaller
@@ -166,12 +172,12 @@ def jacobian(
                                 (g if g is not None else torch.zeros_like(p)).reshape(
                                     -1
                                 )
-                                for g, p in zip(grads, leaves)
+                                for g, p in zip(grads, leaves, strict=True)
                             ]
                         )
                     )
             finally:
-                for p, r in zip(leaves, req):
+                for p, r in zip(leaves, req, strict=True):
                     p.requires_grad_(r)
         return torch.stack(rows)
 
@@ -190,12 +196,14 @@ def jacobian(
 
 
 def jacobian_spectrum(J: Any, n_vectors: int = 0) -> tuple[Array, Array]:
-    """Singular values of ``J`` (descending) and its ``n_vectors`` leading left singular vectors.
+    """Singular values of ``J`` (descending) and its ``n_vectors`` leading left singular
+    vectors.
 
     Taught in chapter 7.  Computed in float64 from the eigendecomposition of the
     ``n x n`` Gram matrix ``J J^T`` (cheap when ``n`` is much smaller than the number of
     weights); singular values below about ``1e-8`` times the largest are at the level of
-    rounding.  Each vector's sign is fixed so that its largest-magnitude entry is positive.
+    rounding.  Each vector's sign is fixed so that its largest-magnitude entry is
+    positive.
 
     Parameters
     ----------
@@ -246,15 +254,17 @@ def jacobian_spectrum(J: Any, n_vectors: int = 0) -> tuple[Array, Array]:
 
 
 def frequency_energy(W: Any, basis: str = "dft") -> Array:
-    """Share of each column's energy at each frequency of the trigonometric or cosine basis.
+    """Share of each column's energy at each frequency of the trigonometric or cosine
+    basis.
 
     Taught in chapter 7.  With ``basis="dft"`` row ``f`` is ``E_f(w)``: the sum of the
     squared coefficients of the unit vector ``w`` on the functions of
-    :func:`dd_lib.trig_basis` with frequency ``f`` (``f`` periods over the ``n`` samples;
-    cosine and sine; one function for ``f = 0`` and ``f = n/2``).  With ``basis="dct"``
-    row ``f`` is the squared coefficient on the orthonormal DCT-II function
-    ``cos(pi f (j + 1/2) / n)`` (``f`` half-periods; ``scipy.fft.dct(..., norm="ortho")``),
-    the basis of signals continued by reflection at both ends rather than periodically.
+    :func:`dd_lib.trig_basis` with frequency ``f`` (``f`` periods over the ``n``
+    samples; cosine and sine; one function for ``f = 0`` and ``f = n/2``).  With
+    ``basis="dct"`` row ``f`` is the squared coefficient on the orthonormal DCT-II
+    function ``cos(pi f (j + 1/2) / n)`` (``f`` half-periods;
+    ``scipy.fft.dct(..., norm="ortho")``), the basis of signals continued by reflection
+    at both ends rather than periodically.
     Each column sums to 1.  ``E[:p + 1].sum(0)`` is the energy within the lowest
     ``p + 1`` frequencies.
 
@@ -304,7 +314,8 @@ def frequency_energy(W: Any, basis: str = "dft") -> Array:
 
 
 def trig_alignment(W: Any, basis: str = "dft") -> tuple[Array, NDArray[np.int64]]:
-    """How close each column of ``W`` is to a single frequency of the trigonometric basis.
+    """How close each column of ``W`` is to a single frequency of the trigonometric
+    basis.
 
     Taught in chapter 7.  Expand a unit vector ``w`` in the basis of chapter 2
     (:func:`dd_lib.trig_basis`) and add the squared coefficients of the functions of
@@ -322,9 +333,10 @@ def trig_alignment(W: Any, basis: str = "dft") -> tuple[Array, NDArray[np.int64]
     rotations within a cluster of nearly equal singular values, so vectors of a matrix
     whose leading singular values are close (a finite-width network) score low even
     when their span is exactly that of the lowest frequencies.  Compare spans instead:
-    the mean over ``r`` orthonormal vectors of their energy in the lowest ``r`` functions
-    (``frequency_energy(W[:, :r], basis)[:p + 1].sum(0).mean()``, with ``p + 1`` the
-    frequencies that hold those ``r`` functions) is :func:`subspace_overlap` with their span.
+    the mean over ``r`` orthonormal vectors of their energy in the lowest ``r``
+    functions (``frequency_energy(W[:, :r], basis)[:p + 1].sum(0).mean()``, with
+    ``p + 1`` the frequencies that hold those ``r`` functions) is
+    :func:`subspace_overlap` with their span.
 
     Parameters
     ----------
@@ -366,7 +378,8 @@ def trig_alignment(W: Any, basis: str = "dft") -> tuple[Array, NDArray[np.int64]
 
 
 def subspace_overlap(A: Any, B: Any) -> float:
-    """Overlap ``||A^T B||_F^2 / r`` of the spans of two sets of ``r`` orthonormal columns.
+    """Overlap ``||A^T B||_F^2 / r`` of the spans of two sets of ``r`` orthonormal
+    columns.
 
     Taught in chapter 7.  1 when the spans agree, 0 when they are orthogonal; for
     random ``r``-dimensional subspaces of ``R^n`` about ``r/n``.  It does not depend on
@@ -401,6 +414,41 @@ def subspace_overlap(A: Any, B: Any) -> float:
     return float(np.sum((A.T @ B) ** 2) / A.shape[1])
 
 
+def _transpose_norms_fn(
+    ref: nn.Module, Yt: torch.Tensor
+) -> Callable[
+    [dict[str, torch.Tensor], dict[str, torch.Tensor], dict[str, torch.Tensor]],
+    torch.Tensor,
+]:
+    """``||J^T y||`` for each row ``y`` of ``Yt`` at one initialisation, as a function
+    of its (selected, other) parameters and buffers, to be ``vmap``-ped over a stack
+    of initialisations of the architecture of ``ref``.
+
+    Built by this factory (not inside the loop over chunks of
+    :func:`jacobian_transpose_norms`) so that ``ref`` and ``Yt`` are bound now, not
+    looked up when the function runs.
+    """
+    from torch.func import functional_call, vjp, vmap
+
+    def one(
+        sel_i: dict[str, torch.Tensor],
+        rest_i: dict[str, torch.Tensor],
+        buf_i: dict[str, torch.Tensor],
+    ) -> torch.Tensor:
+        def f(s: dict[str, torch.Tensor]) -> torch.Tensor:
+            return functional_call(ref, {**rest_i, **buf_i, **s}, ()).reshape(-1)
+
+        # vjp returns (output, pullback) without has_aux; its annotation is the union
+        # with the has_aux triple, so index rather than unpack two.
+        pullback = vjp(f, sel_i)[1]
+        grads = vmap(pullback)(Yt)[0]
+        return torch.sqrt(
+            sum(g.reshape(Yt.shape[0], -1).pow(2).sum(1) for g in grads.values())
+        )
+
+    return one
+
+
 def jacobian_transpose_norms(
     make_model: Callable[[int], nn.Module],
     ys: Any,
@@ -409,11 +457,12 @@ def jacobian_transpose_norms(
     params: Sequence[str] | None = None,
     batch: int = 1,
 ) -> Array:
-    """``||J(C_0)^T y||_2`` for several targets ``y`` at many random initialisations ``C_0``.
+    """``||J(C_0)^T y||_2`` for several targets ``y`` at many random initialisations
+    ``C_0``.
 
     Taught in chapter 7 (the denoising paper's Figure 12).  ``J^T y`` is the gradient of
-    ``<G(C), y>``: one backward pass per target.  The targets of one initialisation share
-    its forward pass (a batched vector-Jacobian product).  With ``batch > 1``,
+    ``<G(C), y>``: one backward pass per target.  The targets of one initialisation
+    share its forward pass (a batched vector-Jacobian product).  With ``batch > 1``,
     ``batch`` initialisations are stacked (:func:`torch.func.stack_module_state`) and
     evaluated in one ``vmap``; on a GPU that is faster, on a small CPU often not.
 
@@ -438,7 +487,8 @@ def jacobian_transpose_norms(
     Raises
     ------
     ValueError
-        For targets whose size does not match the output, an empty list of seeds, or a bad batch.
+        For targets whose size does not match the output, an empty list of seeds, or a
+        bad batch.
 
     Examples
     --------
@@ -477,7 +527,8 @@ def jacobian_transpose_norms(
             n_out = ref().numel()
         if Y[0].size != n_out:
             raise ValueError(
-                f"each target must have {n_out} entries (the output size), got {Y[0].size}"
+                f"each target must have {n_out} entries (the output size), "
+                f"got {Y[0].size}"
             )
         device = next(ref.parameters()).device
         Yt = torch.as_tensor(
@@ -487,29 +538,18 @@ def jacobian_transpose_norms(
             leaves = [dict(ref.named_parameters())[n] for n in names]
             o = ref().reshape(-1)
             g = torch.autograd.grad(o, leaves, grad_outputs=Yt, is_grads_batched=True)
-            sq = sum(gi.reshape(Yt.shape[0], -1).pow(2).sum(1) for gi in g)
+            # ``names`` is never empty (_select), so the sum is a Tensor, not its
+            # start value 0.
+            sq = cast(
+                torch.Tensor, sum(gi.reshape(Yt.shape[0], -1).pow(2).sum(1) for gi in g)
+            )
             out[start] = torch.sqrt(sq).detach().cpu().numpy()
             continue
-        from torch.func import functional_call, stack_module_state, vjp, vmap
+        from torch.func import stack_module_state, vmap
 
         p_stack, b_stack = stack_module_state(models)
         sel = {n: p_stack[n] for n in names}
         rest = {n: v for n, v in p_stack.items() if n not in sel}
-
-        def one(
-            sel_i: dict[str, torch.Tensor],
-            rest_i: dict[str, torch.Tensor],
-            buf_i: dict[str, torch.Tensor],
-        ) -> torch.Tensor:
-            def f(s: dict[str, torch.Tensor]) -> torch.Tensor:
-                return functional_call(ref, {**rest_i, **buf_i, **s}, ()).reshape(-1)
-
-            _, pullback = vjp(f, sel_i)
-            grads = vmap(pullback)(Yt)[0]
-            return torch.sqrt(
-                sum(g.reshape(Yt.shape[0], -1).pow(2).sum(1) for g in grads.values())
-            )
-
-        res = vmap(one)(sel, rest, b_stack)
+        res = vmap(_transpose_norms_fn(ref, Yt))(sel, rest, b_stack)
         out[start : start + len(chunk)] = res.detach().cpu().numpy()
     return out

@@ -71,14 +71,16 @@ def gd_residual_factor(sigma: Any, eta: float, tau: Any) -> Array:
     base = 1.0 - eta * sigma**2
     if np.any(base < 0) and np.any(tau != np.round(tau)):
         raise ValueError(
-            "tau must be integers when eta * max(sigma)^2 > 1 (the base 1 - eta sigma^2 is negative); "
+            "tau must be integers when eta * max(sigma)^2 > 1 "
+            "(the base 1 - eta sigma^2 is negative); "
             "use eta <= 1/max(sigma)^2 for non-integer tau"
         )
     return np.power(base, tau.reshape(tau.shape + (1,) * base.ndim))
 
 
 def spectral_residuals(sigma: Any, W: Any, r0: Any, eta: float, taus: Any) -> Array:
-    """Residuals ``W diag(gd_residual_factor(sigma, eta, tau)) W^T r0`` for each ``tau`` in ``taus``.
+    """Residuals ``W diag(gd_residual_factor(sigma, eta, tau)) W^T r0`` for each ``tau``
+    in ``taus``.
 
     The single implementation behind :func:`gd_residual_closed_form` and
     :func:`dd_lib.linear_residuals` (which validate their own integer

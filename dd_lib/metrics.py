@@ -15,7 +15,8 @@ def _pair(reference: Any, estimate: Any) -> tuple[np.ndarray, np.ndarray]:
     est = as_real_array(estimate, "estimate")
     if ref.shape != est.shape:
         raise ValueError(
-            f"reference and estimate must have the same shape, got {ref.shape} and {est.shape}"
+            "reference and estimate must have the same shape, "
+            f"got {ref.shape} and {est.shape}"
         )
     return ref, est
 
@@ -92,7 +93,8 @@ def ssim(
     ]
     if ref.ndim < 2 or min(spatial) < 7:
         raise ValueError(
-            f"ssim needs images with at least 7 pixels along each spatial axis, got shape {ref.shape}"
+            "ssim needs images with at least 7 pixels along each spatial axis, "
+            f"got shape {ref.shape}"
         )
     return float(
         structural_similarity(

@@ -44,6 +44,8 @@ class PixelMask(nn.Module):
     (16, (1, 3, 8, 8))
     """
 
+    mask: torch.Tensor  # a buffer, registered in __init__
+
     def __init__(
         self, shape: tuple[int, ...], keep: float, *, seed: int, device: Any = None
     ) -> None:
@@ -61,7 +63,8 @@ class PixelMask(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if tuple(x.shape[2:]) != tuple(self.mask.shape):
             raise ValueError(
-                f"image shape {tuple(x.shape[2:])} does not match the mask {tuple(self.mask.shape)}"
+                f"image shape {tuple(x.shape[2:])} does not match the mask "
+                f"{tuple(self.mask.shape)}"
             )
         return x * self.mask
 
@@ -90,6 +93,8 @@ class GaussianMeasurement(nn.Module):
     (10,)
     """
 
+    matrix: torch.Tensor  # a buffer, registered in __init__
+
     def __init__(
         self, m: int, shape: tuple[int, ...], *, seed: int, device: Any = None
     ) -> None:
@@ -104,6 +109,7 @@ class GaussianMeasurement(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if tuple(x.shape[1:]) != self.shape:
             raise ValueError(
-                f"image shape {tuple(x.shape[1:])} does not match the operator's {self.shape}"
+                f"image shape {tuple(x.shape[1:])} does not match the operator's "
+                f"{self.shape}"
             )
         return self.matrix @ x.reshape(-1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.rcsetup import cycler  # what mpl.cycler is; its stub lacks that name
 
 #: Colour-blind-safe palette (Tableau's colour-blind 10), in plotting order.
 PALETTE: tuple[str, ...] = (
@@ -50,6 +51,6 @@ def use_course_style() -> None:
             "grid.alpha": 0.3,
             "image.cmap": "cividis",
             "figure.constrained_layout.use": True,
-            "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+            "axes.prop_cycle": cycler(color=list(PALETTE)),
         }
     )

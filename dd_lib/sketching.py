@@ -77,7 +77,8 @@ def min_norm_solution(A: Any, J: Any, y: Any) -> Array:
     y = as_real_array(y, "y", ndim=1)
     if A.shape[1] != J.shape[0]:
         raise ValueError(
-            f"A must have as many columns as J has rows: A is {A.shape}, J is {J.shape} "
+            "A must have as many columns as J has rows: "
+            f"A is {A.shape}, J is {J.shape} "
             "(A is m x n, J is n x N)"
         )
     if y.shape[0] != A.shape[0]:
@@ -157,17 +158,17 @@ def theorem1_bound(
     else:
         signal_term = float(np.sum(coef2[~zero] / s2[~zero]))
     tail_term = float(np.sum(s2[(2 * m) // 3 :]))
-    if np.isinf(signal_term):
-        bound = float("inf")  # x is not in the range of J: the bound says nothing
-    else:
-        bound = signal_term * tail_term
+    # an infinite signal term: x is not in the range of J, the bound says nothing
+    # (and inf * 0 would be nan)
+    bound = float("inf") if np.isinf(signal_term) else signal_term * tail_term
     if return_terms:
         return bound, signal_term, tail_term
     return bound
 
 
 def geometric_example_bound(gamma: float, m: int, signal_norm: float = 1.0) -> float:
-    """Right-hand side of eq. (8) of the CS paper, without ``C``: ``gamma**(m/3) / (1 - gamma) * ||x||**2``.
+    """Right-hand side of eq. (8) of the CS paper, without ``C``:
+    ``gamma**(m/3) / (1 - gamma) * ||x||**2``.
 
     It bounds :func:`theorem1_bound` when ``sigma_i**2 = gamma**i`` (``i = 1, ..., n``)
     and ``x`` lies in the span of the ``floor(m/3)`` leading singular vectors.
@@ -211,7 +212,8 @@ def sketching_trials(
     family: str = "",
     label: str = "",
 ) -> dict[str, np.ndarray]:
-    """Measure Theorem 1 of the CS paper over random Gaussian matrices (one table row per draw).
+    """Measure Theorem 1 of the CS paper over random Gaussian matrices (one table row
+    per draw).
 
     For each ``m`` in ``ms`` and each of ``draws`` draws: a fresh ``A`` with
     i.i.d. ``N(0, 1/m)`` entries and a fresh signal, the squared error of the

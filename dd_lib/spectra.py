@@ -76,7 +76,8 @@ def _fit_range(values: Any, start: int, stop: int | None) -> tuple[Array, int, i
     if np.any(seg <= 0):
         bad = start + int(np.argmax(seg <= 0))
         raise ValueError(
-            f"values to fit must be > 0 (their logarithm is fitted), but values[{bad}] = {values[bad]!r}"
+            "values to fit must be > 0 (their logarithm is fitted), "
+            f"but values[{bad}] = {values[bad]!r}"
         )
     return values, start, stop
 
@@ -142,7 +143,8 @@ def fit_power_law_decay(
     *,
     return_details: bool = False,
 ) -> float | DecayFit:
-    """Fit ``values[i] ~ A * x[i]**(-alpha)`` on the entries ``i = start, ..., stop - 1``.
+    """Fit ``values[i] ~ A * x[i]**(-alpha)`` on the entries
+    ``i = start, ..., stop - 1``.
 
     Least squares of ``log values[i]`` on ``log x[i]``; ``alpha = -slope``, so
     a decaying power law has ``alpha > 0`` (a straight line of slope
@@ -187,7 +189,8 @@ def fit_power_law_decay(
     if np.any(xs <= 0):
         bad = start + int(np.argmax(xs <= 0))
         raise ValueError(
-            f"x must be > 0 on the fitted entries (its logarithm is used), but x[{bad}] = {x[bad]!r}"
+            "x must be > 0 on the fitted entries (its logarithm is used), "
+            f"but x[{bad}] = {x[bad]!r}"
         )
     if np.ptp(xs) == 0:
         raise ValueError("x must not be constant on the fitted entries")

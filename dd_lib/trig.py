@@ -133,7 +133,8 @@ def trig_basis(n: int) -> Array:
 
 
 def pad_kernel(u: Any, n: int) -> tuple[Array, int]:
-    """Validate a kernel and zero-pad it to length ``n`` (private helper of the kernel routines)."""
+    """Validate a kernel and zero-pad it to length ``n`` (private helper of the kernel
+    routines)."""
     n = check_int(n, "n", 1)
     u = as_real_array(u, "u", ndim=1)
     if u.shape[0] > n:
@@ -146,7 +147,8 @@ def pad_kernel(u: Any, n: int) -> tuple[Array, int]:
 
 
 def circulant(u: Any, n: int) -> Array:
-    """The ``n x n`` circulant matrix of the kernel ``u``: ``U[i, j] = u[(i - j) mod n]``.
+    """The ``n x n`` circulant matrix of the kernel ``u``:
+    ``U[i, j] = u[(i - j) mod n]``.
 
     ``U @ c`` is the circular convolution ``u * c``.  Its first column is ``u``
     zero-padded to length ``n``.

@@ -4,7 +4,8 @@ The denoising paper analyses plain gradient descent on
 
 .. math::
 
-    \\mathcal L(C) = \\tfrac12 \\|\\mathbf y - G(C)\\|_2^2, \\qquad G(C) = \\mathrm{ReLU}(U C)\\, v,
+    \\mathcal L(C) = \\tfrac12 \\|\\mathbf y - G(C)\\|_2^2,
+    \\qquad G(C) = \\mathrm{ReLU}(U C)\\, v,
 
 and shows that, for enough channels, its residual stays close to that of the
 *linear* model whose Gram matrix is ``Sigma(U)`` (its Theorems 4 and 5): the
@@ -52,7 +53,8 @@ Array = NDArray[np.float64]
 
 
 def conv_step_size(u: Any, n: int) -> float:
-    """The papers' step size ``1 / ||U||_2^2`` for the circulant ``U`` of the kernel ``u``.
+    """The papers' step size ``1 / ||U||_2^2`` for the circulant ``U`` of the kernel
+    ``u``.
 
     ``||U||_2 = max_f |DFT(u zero-padded to n)|_f`` (the singular values of a
     circulant matrix are the magnitudes of the DFT of its kernel).  Since
@@ -144,6 +146,11 @@ class TwoLayerGenerator(nn.Module):
     1.0
     """
 
+    # Buffers, registered in __init__.
+    v: torch.Tensor
+    u: torch.Tensor
+    u_hat: torch.Tensor
+
     def __init__(
         self,
         u: Any,
@@ -161,7 +168,8 @@ class TwoLayerGenerator(nn.Module):
         k = check_int(k, "k", 2)
         if k % 2:
             raise ValueError(
-                f"k must be even (v has k/2 entries +1/sqrt(k) and k/2 entries -1/sqrt(k)), got {k}"
+                "k must be even (v has k/2 entries +1/sqrt(k) and k/2 entries "
+                f"-1/sqrt(k)), got {k}"
             )
         omega = check_positive(omega, "omega")
         seed = check_int(seed, "seed", 0)
@@ -285,7 +293,8 @@ def fit_two_layer_gd(
     record_every: int = 1,
     progress: bool = False,
 ) -> TwoLayerFit:
-    """Plain gradient descent on ``1/2 ||y - G(C)||^2`` for a :class:`TwoLayerGenerator`.
+    """Plain gradient descent on ``1/2 ||y - G(C)||^2`` for a
+    :class:`TwoLayerGenerator`.
 
     The update is ``C <- C - eta * U^T [ReLU'(U C) * ((G(C) - y) v^T)]``, the
     exact gradient (with ``ReLU'(0) = 0``, as in PyTorch's autograd), computed
@@ -340,13 +349,15 @@ def fit_two_layer_gd(
     """
     if not isinstance(generator, TwoLayerGenerator):
         raise ValueError(
-            f"generator must be a dd_lib.TwoLayerGenerator, got {type(generator).__name__}"
+            "generator must be a dd_lib.TwoLayerGenerator, "
+            f"got {type(generator).__name__}"
         )
     n = generator.n
     y = as_real_array(y, "y", ndim=1)
     if y.shape[0] != n:
         raise ValueError(
-            f"y must have length n = {n} (the generator's output size), got {y.shape[0]}"
+            f"y must have length n = {n} (the generator's output size), "
+            f"got {y.shape[0]}"
         )
     steps = check_int(steps, "steps", 0)
     record_every = check_int(record_every, "record_every", 1)
@@ -395,7 +406,8 @@ def fit_two_layer_gd(
 def linear_residuals(
     sigma: Any, W: Any, r0: Any, eta: float, steps: int, *, record_every: int = 1
 ) -> Array:
-    """Residuals of gradient descent on the linear model with Gram matrix ``W diag(sigma**2) W^T``.
+    """Residuals of gradient descent on the linear model with Gram matrix
+    ``W diag(sigma**2) W^T``.
 
     .. math::
 
@@ -512,12 +524,14 @@ def early_stopping_time(sigma: Any, p: int, eta: float) -> float:
 def denoising_error_bound(
     sigma: Any, p: int, eta: float, tau: Any, signal_norm: float, noise_level: float
 ) -> Array:
-    """Linear-model part of the early-stopping error bound (denoising paper, Theorems 1-2).
+    """Linear-model part of the early-stopping error bound (denoising paper,
+    Theorems 1-2).
 
     .. math::
 
         B(\\tau) = (1 - \\eta\\sigma_p^2)^\\tau \\|x\\|_2
-        + \\varsigma\\sqrt{\\tfrac1n\\sum_{i=1}^n \\big(1 - (1-\\eta\\sigma_i^2)^\\tau\\big)^2},
+        + \\varsigma
+        \\sqrt{\\tfrac1n\\sum_{i=1}^n \\big(1 - (1-\\eta\\sigma_i^2)^\\tau\\big)^2},
 
     for a signal in the span of the ``p`` leading eigenvectors and noise
     ``N(0, varsigma^2/n I)``: the first term bounds the unfitted signal, the
@@ -562,7 +576,6 @@ def denoising_error_bound(
     """
     sigma, _ = check_spectrum(sigma)
     s_sorted, p, eta = _check_p_eta(sigma, p, eta)
-    n = s_sorted.shape[0]
     signal_norm = check_nonnegative(signal_norm, "signal_norm")
     noise_level = check_nonnegative(noise_level, "noise_level")
     factors = gd_residual_factor(

@@ -60,7 +60,8 @@ def _check_weights(C0: Any, C: Any, n: int) -> tuple[Array, Array]:
     C = as_real_array(C, "C", ndim=2)
     if C0.shape != C.shape or C0.shape[0] != n:
         raise ValueError(
-            f"C0 and C must both have shape (n, k) with n = {n}, got {C0.shape} and {C.shape}"
+            f"C0 and C must both have shape (n, k) with n = {n}, "
+            f"got {C0.shape} and {C.shape}"
         )
     return C0, C
 
@@ -139,7 +140,8 @@ def jacobian_change(u: Any, n: int, C0: Any, C: Any) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class LinearisationRun:
-    """One gradient-descent fit of the two-layer generator next to its linear prediction.
+    """One gradient-descent fit of the two-layer generator next to its linear
+    prediction.
 
     Taught in chapter 4 (returned by :func:`linearisation_run`).
 
@@ -148,16 +150,17 @@ class LinearisationRun:
     fit : TwoLayerFit
         The recorded run.
     prediction : ndarray, shape (T, n)
-        Linear residuals ``sum_i (1 - eta sigma_i^2)^t <w_i, r_0> w_i`` at ``fit.steps``.
+        Linear residuals ``sum_i (1 - eta sigma_i^2)^t <w_i, r_0> w_i`` at
+        ``fit.steps``.
     deviation : ndarray, shape (T,)
         ``||r_t - r~_t||_2 / ||r_0||_2``.
     terms : dict of float
         ``measured`` (``max_t ||r_t - r~_t||``), ``r0`` (``||r_0||``),
-        ``c0_norm`` (``||C_0||_F``), the
-        entries of :func:`jacobian_change` at the last iterate, and, with
-        ``theorem4=True``, Theorem 4 evaluated numerically: ``alpha`` (smallest dual-kernel
-        value), ``beta`` (``||U||``), ``eps0`` (``2 sqrt(||J_0 J_0^T - Sigma||)``,
-        Lemma 4's distance to a reference Jacobian ``J`` with ``J J^T = Sigma``),
+        ``c0_norm`` (``||C_0||_F``), the entries of :func:`jacobian_change` at the
+        last iterate, and, with ``theorem4=True``, Theorem 4 evaluated numerically:
+        ``alpha`` (smallest dual-kernel value), ``beta`` (``||U||``), ``eps0``
+        (``2 sqrt(||J_0 J_0^T - Sigma||)``, Lemma 4's distance to a reference
+        Jacobian ``J`` with ``J J^T = Sigma``),
         ``eps`` (``||J(C_T) - J(C_0)||``), ``rhs`` (the bound
         ``2 beta / alpha^2 (eps0 + eps) ||r_0||``) and ``T_max``
         (``1 / (2 eta eps^2)``, the theorem's horizon).
@@ -189,7 +192,8 @@ def linearisation_run(
     theorem4: bool = False,
     device: torch.device | str | None = None,
 ) -> LinearisationRun:
-    """Fit ``G(C) = ReLU(U C) v`` to ``y`` and compare with the linear prediction of Theorem 5.
+    """Fit ``G(C) = ReLU(U C) v`` to ``y`` and compare with the linear prediction of
+    Theorem 5.
 
     The prediction uses the dual kernel ``sigma = dual_kernel(u, n)`` and the
     trigonometric basis (the reference Jacobian of the denoising paper has
@@ -274,6 +278,7 @@ def linearisation_run(
         beta = float(np.sqrt(1.0 / conv_step_size(u, n)))
         alpha = float(sigma.min())
         Sigma = expected_jacobian_gram(circulant(u, n))
+        assert JJ0 is not None  # computed above when theorem4
         eps0 = 2.0 * float(np.sqrt(np.abs(np.linalg.eigvalsh(JJ0 - Sigma)).max()))
         eps = change["change"] * beta
         terms.update(
@@ -300,7 +305,8 @@ def linearisation_sweep(
     record_every: int = 1,
     device: torch.device | str | None = None,
 ) -> Table:
-    """Deviation from the linear model and change of the Jacobian over the number of channels.
+    """Deviation from the linear model and change of the Jacobian over the number of
+    channels.
 
     For every ``k`` in ``ks``, target and seed: fit the generator for
     ``steps`` iterations and record the largest relative deviation
@@ -410,14 +416,17 @@ def structure_vs_noise(
     record_every: int = 1,
     device: torch.device | str | None = None,
 ) -> dict[str, Table]:
-    """Figure 11 of the denoising paper: fit each target and compare with the linear model.
+    """Figure 11 of the denoising paper: fit each target and compare with the linear
+    model.
 
     For every target: the mean squared error ``||G(C_t) - y||^2 / n`` of the
     network and of the linear prediction, the relative distance travelled by
     the weights, ``||C_t - C_0||_F / ||C_0||_F``, and Theorem 5's prediction of
-    that distance, ``sqrt(sum_i <w_i, r_0>^2 (1 - q_i^t)^2 / sigma_i^2) / ||C_0||_F``
-    with ``q_i = 1 - eta sigma_i^2``, together with its limit ``||J^+ r_0|| / ||C_0||_F``
-    (a complete fit).  All targets start from the same ``C_0``.
+    that distance,
+    ``sqrt(sum_i <w_i, r_0>^2 (1 - q_i^t)^2 / sigma_i^2) / ||C_0||_F`` with
+    ``q_i = 1 - eta sigma_i^2``, together with its limit
+    ``||J^+ r_0|| / ||C_0||_F`` (a complete fit).  All targets start from the same
+    ``C_0``.
 
     Taught in chapter 4.
 
@@ -520,7 +529,8 @@ def denoising_run(
     noise_level: float | None = None,
     device: torch.device | str | None = None,
 ) -> dict[str, Any]:
-    """Denoise ``y = x + z`` by gradient descent on the two-layer generator (Theorems 1-2).
+    """Denoise ``y = x + z`` by gradient descent on the two-layer generator
+    (Theorems 1-2).
 
     Runs to ``horizon`` iterations (default ``2.5 tau_B + 20``, with ``tau_B``
     the minimiser of :func:`dd_lib.denoising_error_bound` over
@@ -624,7 +634,8 @@ def noise_term_tail(
     is a weighted chi-square: ``N^2 = varsigma^2/n sum_i a_i g_i^2`` with
     ``a_i = (1 - q_i^tau)^2`` and ``g_i`` standard normal.  The Laurent-Massart
     inequality gives, with probability at least ``1 - delta``,
-    ``N^2 <= varsigma^2/n (sum a + 2 sqrt(sum a^2 t) + 2 max(a) t)``, ``t = log(1/delta)``.
+    ``N^2 <= varsigma^2/n (sum a + 2 sqrt(sum a^2 t) + 2 max(a) t)``,
+    ``t = log(1/delta)``.
 
     Taught in chapter 4.
 
@@ -810,7 +821,8 @@ def denoising_grid(
 def theorem1_linear_trials(
     sigma: Any, p: int, eta: float, noise_level: float, draws: int, *, seed: int = 0
 ) -> Table:
-    """Theorem 1 for the linear model (``k -> infinity``, ``G(C_0) = 0``) over many noise draws.
+    """Theorem 1 for the linear model (``k -> infinity``, ``G(C_0) = 0``) over many
+    noise draws.
 
     In the eigenbasis of the Gram matrix the linear model's estimate after
     ``tau`` steps from ``y = x + z`` has coefficients ``(1 - q_i^tau)(x_i + z_i)``

@@ -32,7 +32,8 @@ RenderFn = Callable[..., Figure]
 def _check_grid(grid: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
     if not isinstance(grid, Mapping) or not grid:
         raise ValueError(
-            "grid must be a non-empty mapping from parameter name to a sequence of values"
+            "grid must be a non-empty mapping from parameter name to a sequence of "
+            "values"
         )
     out: dict[str, list[Any]] = {}
     for name, values in grid.items():
@@ -48,9 +49,9 @@ def _check_grid(grid: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
 
 
 def _png_data_uri(fig: Figure, dpi: int) -> str:
-    # Frames are stored as 256-colour palette PNGs: line plots and grey images look the same as
-    # the full-colour rendering and take about 2.5x less space on the page (Pillow comes with
-    # matplotlib).
+    # Frames are stored as 256-colour palette PNGs: line plots and grey images look the
+    # same as the full-colour rendering and take about 2.5x less space on the page
+    # (Pillow comes with matplotlib).
     from PIL import Image
 
     buf = io.BytesIO()
@@ -135,14 +136,15 @@ def precomputed_slider(
         if name in initial:
             if initial[name] not in grid[name]:
                 raise ValueError(
-                    f"initial[{name!r}] = {initial[name]!r} is not one of grid[{name!r}] = {grid[name]}"
+                    f"initial[{name!r}] = {initial[name]!r} is not one of "
+                    f"grid[{name!r}] = {grid[name]}"
                 )
             start[name] = grid[name].index(initial[name])
         else:
             start[name] = (len(grid[name]) - 1) // 2
     frames: dict[str, list[str]] = {}
     for idx in product(*(range(len(grid[n])) for n in names)):
-        params = {n: grid[n][i] for n, i in zip(names, idx)}
+        params = {n: grid[n][i] for n, i in zip(names, idx, strict=True)}
         fig = render(**params)
         if not isinstance(fig, Figure):
             raise ValueError(
@@ -160,24 +162,31 @@ def precomputed_slider(
     for n in names:
         vals = json.dumps([_label(v) for v in grid[n]])
         controls.append(
-            f'<label style="display:block;margin:2px 0">{html.escape(labels.get(n, n))}: '
-            f'<input type="range" class="dds-input" data-name="{n}" data-values=\'{vals}\' '
+            '<label style="display:block;margin:2px 0">'
+            f"{html.escape(labels.get(n, n))}: "
+            f'<input type="range" class="dds-input" data-name="{n}" '
+            f"data-values='{vals}' "
             f'min="0" max="{len(grid[n]) - 1}" step="1" value="{start[n]}" '
-            f'aria-label="{html.escape(labels.get(n, n))}" style="vertical-align:middle;width:14em"> '
+            f'aria-label="{html.escape(labels.get(n, n))}" '
+            'style="vertical-align:middle;width:14em"> '
             f"<output>{html.escape(_label(grid[n][start[n]]))}</output></label>"
         )
     src, alt0 = frames[first]
     return HTML(
         f'<div class="dd-static-slider" id="{uid}">'
         + "".join(controls)
-        + f'<img class="dds-frame" src="{src}" alt="{html.escape(alt0)}" style="max-width:100%">'
-        + f'<script type="application/json" class="dds-frames">{json.dumps(frames)}</script>'
+        + f'<img class="dds-frame" src="{src}" alt="{html.escape(alt0)}" '
+        + 'style="max-width:100%">'
+        + '<script type="application/json" class="dds-frames">'
+        + f"{json.dumps(frames)}</script>"
         + "<script>(function(){"
         + f'var root=document.getElementById("{uid}");'
         + 'var frames=JSON.parse(root.querySelector(".dds-frames").textContent);'
-        + 'var inputs=root.querySelectorAll(".dds-input");var img=root.querySelector(".dds-frame");'
+        + 'var inputs=root.querySelectorAll(".dds-input");'
+        + 'var img=root.querySelector(".dds-frame");'
         + "function update(){var key=[];inputs.forEach(function(el){key.push(el.value);"
-        + "el.nextElementSibling.textContent=JSON.parse(el.dataset.values)[+el.value];});"
+        + "el.nextElementSibling.textContent="
+        + "JSON.parse(el.dataset.values)[+el.value];});"
         + 'var f=frames[key.join("_")];img.src=f[0];img.alt=f[1];}'
         + 'inputs.forEach(function(el){el.addEventListener("input",update);});'
         + "})();</script></div>"
