@@ -487,36 +487,8 @@ def fit_architectures(
     """
     from .fitting import fit
 
-    if not targets:
-        raise ValueError("targets must name at least one image")
-    imgs = {name: np.asarray(y, dtype=np.float64) for name, y in targets.items()}
-    shapes = {y.shape for y in imgs.values()}
-    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
-        raise ValueError(
-            "targets must be grey images (H, W) of one shape, "
-            f"got shapes {sorted(shapes)}"
-        )
-    size = next(iter(shapes))
-    if channels is not None:
-        for arch in architectures:
-            if arch not in channels or len(channels[arch]) != len(factors):
-                raise ValueError(
-                    f"channels must give one count per factor ({len(factors)}) "
-                    "for every architecture; "
-                    f"got {dict(channels)!r}"
-                )
-    rows: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "architecture",
-            "factor",
-            "realised",
-            "channels",
-            "target",
-            "rel_loss",
-            "wall",
-        )
-    }
+    imgs, size = _check_fit_targets(targets, channels, architectures, factors)
+    rows: dict[str, list[Any]] = {k: [] for k in _ARCHITECTURE_TABLE_COLUMNS}
     wd: list[Any] = []
     iterations = None
     for arch in architectures:
@@ -526,9 +498,8 @@ def fit_architectures(
                 k, realised = channels_for_factor(arch, factor, size, depth)
             else:
                 k = check_int(channels[arch][j], "channels", 1)
-                realised = architecture_parameter_count(arch, k, depth) / math.prod(
-                    size
-                )
+                n_weights = architecture_parameter_count(arch, k, depth)
+                realised = n_weights / math.prod(size)
             for name, y in imgs.items():
                 net = ConvGenerator(
                     size,
@@ -567,3 +538,43 @@ def fit_architectures(
     if track_weights:
         table["weight_distance"] = np.stack(wd)
     return table
+
+
+_ARCHITECTURE_TABLE_COLUMNS = (
+    "architecture",
+    "factor",
+    "realised",
+    "channels",
+    "target",
+    "rel_loss",
+    "wall",
+)
+
+
+def _check_fit_targets(
+    targets: Mapping[str, Any],
+    channels: Mapping[str, Sequence[int]] | None,
+    architectures: Sequence[str],
+    factors: Sequence[float],
+) -> tuple[dict[str, np.ndarray], tuple[int, ...]]:
+    """:func:`fit_architectures`' targets as float arrays and their common shape;
+    checks that they are grey images of one shape and that ``channels`` gives one
+    count per factor for every architecture."""
+    if not targets:
+        raise ValueError("targets must name at least one image")
+    imgs = {name: np.asarray(y, dtype=np.float64) for name, y in targets.items()}
+    shapes = {y.shape for y in imgs.values()}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError(
+            "targets must be grey images (H, W) of one shape, "
+            f"got shapes {sorted(shapes)}"
+        )
+    if channels is not None:
+        for arch in architectures:
+            if arch not in channels or len(channels[arch]) != len(factors):
+                raise ValueError(
+                    f"channels must give one count per factor ({len(factors)}) "
+                    "for every architecture; "
+                    f"got {dict(channels)!r}"
+                )
+    return imgs, next(iter(shapes))

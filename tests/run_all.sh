@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command: set up everything and run every test of the course.
 #   0. setup (once: book/setup.sh; the build step below skips it)
+#   0b. code checks (book/tools/check_code.sh: ruff format --check, ruff check, mypy)
 #   1. static notebook checks (book/tools/nbtools.py check: macro cell, stripped outputs, size)
 #   2. unit tests of dd_lib and static notebook tests (tests/, except the rendered-book tests)
 #   3. nbval over every notebook in the TOC (--nbval-lax: only cells tagged
@@ -29,6 +30,9 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+
+stamp "code checks (ruff format, ruff check, mypy)"
+VENV="$VENV" bash book/tools/check_code.sh
 
 stamp "notebook housekeeping (nbtools.py check)"
 "$VENV/bin/python" book/tools/nbtools.py check

@@ -497,3 +497,55 @@ def test_eq_and_numref_references_have_labels(path):
                 "{glue:figure}; see CONTRIBUTING.md, Figures)"
             )
     _report(path, problems)
+
+
+# --------------------------------------------------------------------------------------
+# code that fits the page
+
+#: The widest code line a chapter may show (pyproject.toml's ruff line-length): the
+#: book's code cells hold 88 columns without a sideways scroll bar (tests/html checks
+#: the rendered pages).
+MAX_CODE_COLUMNS = 88
+REMOVED_INPUT = {"remove-input", "remove-cell"}
+
+
+def _long_code_lines(path: Path) -> list[str]:
+    nb, *_ = _load(path)
+    problems = []
+    for i, c in enumerate(nb["cells"]):
+        if c["cell_type"] != "code" or _tags(c) & REMOVED_INPUT:
+            continue
+        for n, line in enumerate(nbtools.src(c).splitlines(), 1):
+            if len(line) > MAX_CODE_COLUMNS:
+                problems.append(
+                    f"cell {i} ({_head(c)}), line {n}: {len(line)} columns, more "
+                    f"than {MAX_CODE_COLUMNS}; run `ruff format` on the notebook, then "
+                    "split long strings and comments by hand (CONTRIBUTING.md, 'Format "
+                    "and check before a commit')"
+                )
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_visible_code_fits_the_page(path):
+    """Every code line the book shows (also behind a toggle) is at most 88 columns."""
+    _report(path, _long_code_lines(path))
+
+
+def test_long_code_lines_are_found(tmp_path):
+    """The check above reports an 89-column line in a shown cell and ignores a removed
+    cell."""
+    nb = json.loads(NOTEBOOKS[0].read_text())
+    long_line = "x = " + "1" * (MAX_CODE_COLUMNS - 3)
+    shown = {"cell_type": "code", "metadata": {}, "source": long_line}
+    removed = {"cell_type": "code", "metadata": {"tags": ["remove-cell"]}}
+    removed["source"] = long_line
+    for cell in (shown, removed):
+        cell.update(execution_count=None, outputs=[])
+    nb["cells"] += [shown, removed]
+    path = tmp_path / "long.ipynb"
+    path.write_text(json.dumps(nb))
+    problems = _long_code_lines(path)
+    assert len(problems) == 1
+    assert f"cell {len(nb['cells']) - 2} " in problems[0]
+    assert "89 columns" in problems[0]

@@ -203,3 +203,31 @@ def test_chapter_number_comes_from_the_toc_once(page, site, doc):
     assert not re.match(r"^\d+\.\s*\d+\.", title), (
         f"{doc}: title {title!r} is numbered twice: drop the typed number"
     )
+
+
+# ---- issue 15: code that fits the page
+
+
+@pytest.mark.parametrize("doc", NOTEBOOK_PAGES)
+def test_code_cells_need_no_sideways_scroll(page, site, doc):
+    """At the test's window width (1280 px), every code cell, also those behind a
+    toggle, shows its longest line (at most 88 columns, tests/test_notebooks_static.py)
+    without a horizontal scroll bar."""
+    page.goto(f"{site}/{doc}.html", wait_until="load")
+    page.evaluate(
+        "() => document.querySelectorAll('main details').forEach(d => d.open = true)"
+    )
+    page.wait_for_timeout(100)
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('main div.cell_input pre')]
+            .filter(p => p.scrollWidth > p.clientWidth + 1)
+            .map(p => [p.scrollWidth, p.clientWidth,
+                       Math.max(...p.textContent.split('\\n').map(l => l.length)),
+                       p.textContent.trim().split('\\n')[0].slice(0, 50)])"""
+    )
+    assert overflowing == [], (
+        f"{doc}: code cells wider than the page ([scroll width, visible width, longest "
+        f"line in columns, first line]): {overflowing[:5]}"
+    )
+    n_cells = page.locator("main div.cell_input pre").count()
+    assert n_cells > 0, f"{doc}: no code cell found (did the page layout change?)"
