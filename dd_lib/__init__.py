@@ -17,10 +17,12 @@ One module per object of the papers (see CONTRIBUTING.md, "Library layout"):
 * :mod:`dd_lib.deep_decoder`, :mod:`dd_lib.dip` -- the deep decoder and the deep image
   prior (chapter 6);
 * :mod:`dd_lib.fitting` -- one fitting engine for every generator (chapter 6 on);
-* :mod:`dd_lib.operators` -- forward operators: pixel mask, Gaussian matrix
-  (chapters 6, 8);
+* :mod:`dd_lib.operators` -- forward operators: pixel mask, Gaussian matrix, random
+  signs with a subsampled real Fourier transform (chapters 6, 8);
 * :mod:`dd_lib.images` -- test images, noise protocols, image/tensor layout (chapter 6);
 * :mod:`dd_lib.denoisers` -- classical denoisers through their libraries (chapter 6);
+* :mod:`dd_lib.compressive` -- classical compressed-sensing reconstructions
+  (min-norm, l1-wavelet, TV, biharmonic) through SigPy and scikit-image (chapter 8);
 * :mod:`dd_lib.spectra` -- geometric and power-law decay fits;
 * :mod:`dd_lib.metrics` -- PSNR and SSIM;
 * :mod:`dd_lib.widgets`, :mod:`dd_lib.plotting` -- sliders and the figure style;
@@ -48,6 +50,18 @@ from .architectures import (
     fit_architectures,
 )
 from .claims import claim
+from .compressive import (
+    CS_ITERATIONS,
+    CS_METHODS,
+    CS_WEIGHT_GRIDS,
+    CS_WEIGHTS,
+    MASK_METHODS,
+    MASK_WEIGHTS,
+    as_sigpy_linop,
+    cs_measure,
+    cs_reconstruct,
+    tune_cs_weight,
+)
 from .config import SIZES, get_device, scale, seed_everything, sizes
 
 # --- chapter 6: the deep decoder, the deep image prior, fitting, baselines ------
@@ -90,7 +104,7 @@ from .kernels import gaussian_kernel, triangular_kernel
 # --- chapter 1: least squares and its spectral filter -------------------------
 from .least_squares import gd_least_squares, gd_residual_closed_form, gd_residual_factor
 from .metrics import psnr, ssim
-from .operators import GaussianMeasurement, PixelMask
+from .operators import GaussianMeasurement, PixelMask, RandomSignsFourier
 from .plotting import PALETTE, use_course_style
 
 # --- chapter 5: sketched least squares -----------------------------------------
@@ -108,13 +122,16 @@ from .trig import circulant, frequency_order, trig_basis, trig_frequencies
 
 # --- chapter 4: the two-layer generator and its dynamics ----------------------
 from .two_layer import (
+    TwoLayerCSFit,
     TwoLayerFit,
     TwoLayerGenerator,
     conv_step_size,
     denoising_error_bound,
     early_stopping_time,
+    fit_two_layer_cs,
     fit_two_layer_gd,
     linear_residuals,
+    linearised_cs_estimate,
 )
 from .two_layer_experiments import (
     LinearisationRun,
@@ -169,6 +186,10 @@ __all__ = [
     "linear_residuals",
     "early_stopping_time",
     "denoising_error_bound",
+    # chapter 8 (two-layer compressive sensing, in two_layer.py)
+    "TwoLayerCSFit",
+    "fit_two_layer_cs",
+    "linearised_cs_estimate",
     "LinearisationRun",
     "jacobian_change",
     "linearisation_run",
@@ -197,6 +218,7 @@ __all__ = [
     "identity",
     "PixelMask",
     "GaussianMeasurement",
+    "RandomSignsFourier",
     "TEST_IMAGES",
     "test_image",
     "add_noise",
@@ -209,6 +231,17 @@ __all__ = [
     "tune_strength",
     "COMPARISON_METHODS",
     "denoising_comparison",
+    # chapter 8: the classical compressed-sensing baselines
+    "CS_METHODS",
+    "MASK_METHODS",
+    "CS_WEIGHTS",
+    "MASK_WEIGHTS",
+    "CS_ITERATIONS",
+    "CS_WEIGHT_GRIDS",
+    "as_sigpy_linop",
+    "cs_measure",
+    "cs_reconstruct",
+    "tune_cs_weight",
     # chapter 7
     "jacobian",
     "jacobian_spectrum",

@@ -363,44 +363,293 @@ def fit_two_layer_gd(
     record_every = check_int(record_every, "record_every", 1)
     eta = check_step_size(eta, conv_step_size(generator.u.cpu().numpy(), n), "||U||")
 
+    y_t = torch.as_tensor(y, device=generator.C.device, dtype=generator.C.dtype)
+    record = _recorded_steps(steps, record_every)
+    outputs, dist, _ = _two_layer_descent(
+        generator, lambda out: out - y_t, eta, record, progress=progress
+    )
+    res = np.stack([(y_t - out).cpu().numpy() for out in outputs])
+    return TwoLayerFit(steps=record, residuals=res, weight_distance=dist)
+
+
+@dataclass
+class TwoLayerCSFit:
+    """Record of gradient descent on ``1/2 ||A G(C) - y||^2`` (CS paper, eq. 9).
+
+    Taught in chapter 8 (returned by :func:`fit_two_layer_cs`).
+
+    Attributes
+    ----------
+    steps : ndarray of int, shape (T,)
+        The recorded iterations (from 0; the last is where the run ended).
+    outputs : ndarray, shape (T, n)
+        The generator outputs ``G(C_t)``.
+    loss : ndarray, shape (T,)
+        ``1/2 ||A G(C_t) - y||^2``.
+    weight_distance : ndarray, shape (T,)
+        ``||C_t - C_0||_F / ||C_0||_F``.
+    converged_at : int or None
+        The first recorded iteration with ``loss <= tol * 1/2 ||y||^2``, where the
+        run stopped; ``None`` if ``max_steps`` ran out first.
+
+    Examples
+    --------
+    >>> rec = TwoLayerCSFit(
+    ...     np.array([0, 5]), np.zeros((2, 4)), np.array([1.0, 1e-9]), np.zeros(2), 5
+    ... )
+    >>> rec.converged_at, rec.outputs.shape
+    (5, (2, 4))
+    """
+
+    steps: NDArray[np.int64]
+    outputs: Array
+    loss: Array
+    weight_distance: Array
+    converged_at: int | None
+
+
+def _check_measurements(A: Any, y: Any, n: int) -> tuple[Array, Array]:
+    A = as_real_array(A, "A", ndim=2)
+    m = A.shape[0]
+    if A.shape[1] != n or not 1 <= m <= n:
+        raise ValueError(
+            f"A must have shape (m, n) with n = {n} (the generator's output size) "
+            f"and 1 <= m <= n, got {A.shape}"
+        )
+    y = as_real_array(y, "y", ndim=1)
+    if y.shape[0] != m:
+        raise ValueError(
+            f"y must have length m = {m} (the rows of A), got {y.shape[0]}"
+        )
+    return A, y
+
+
+def fit_two_layer_cs(
+    generator: TwoLayerGenerator,
+    A: Any,
+    y: Any,
+    eta: float,
+    max_steps: int,
+    *,
+    tol: float = 1e-8,
+    record_every: int = 1,
+    progress: bool = False,
+) -> TwoLayerCSFit:
+    """Plain gradient descent on ``1/2 ||A G(C) - y||^2`` for a
+    :class:`TwoLayerGenerator`, until the loss is below a tolerance (CS paper,
+    eq. 9, the setting of its Theorem 2).
+
+    The update is ``C <- C - eta * U^T [ReLU'(U C) * ((A^T (A G(C) - y)) v^T)]``,
+    the exact gradient, computed with FFTs.  The run stops at the first recorded
+    iteration with ``1/2 ||A G(C_t) - y||^2 <= tol * 1/2 ||y||^2`` ("until
+    convergence", made checkable), or after ``max_steps``.  The generator's weights
+    are updated in place.
+
+    Taught in chapter 8.
+
+    Parameters
+    ----------
+    generator : TwoLayerGenerator
+        The network; its current weights are the initialisation ``C_0``.
+    A : array_like, shape (m, n)
+        Measurement matrix, ``1 <= m <= n``.
+    y : array_like, shape (m,)
+        Measurements.
+    eta : float
+        Step size, ``0 < eta < 2 / (||A||^2 ||U||^2)``: since ``||J(C)|| <= ||U||``
+        for every ``C``, ``eta = conv_step_size(u, n) / ||A||^2`` is safe for every
+        iterate.
+    max_steps : int
+        Most gradient steps, ``>= 0``.
+    tol : float, default 1e-8
+        Relative loss at which the run counts as converged and stops.
+    record_every : int, default 1
+        Record every ``record_every``-th iterate (and the last).
+    progress : bool, default False
+        Show a ``tqdm`` progress bar.
+
+    Returns
+    -------
+    TwoLayerCSFit
+
+    Raises
+    ------
+    ValueError
+        If ``generator`` is not a :class:`TwoLayerGenerator`, ``A`` or ``y`` have
+        the wrong shape or non-finite entries, ``eta`` is outside the stable range,
+        or ``tol``, ``max_steps`` or ``record_every`` are invalid.
+
+    Examples
+    --------
+    >>> n, m = 32, 12
+    >>> u = gaussian_kernel(1.5, n)
+    >>> G = TwoLayerGenerator(u, n, 64, omega=0.01, seed=0, device="cpu")
+    >>> A = np.random.default_rng(0).standard_normal((m, n)) / np.sqrt(m)
+    >>> x = trig_basis(n)[:, 1]
+    >>> eta = conv_step_size(u, n) / np.linalg.norm(A, 2) ** 2
+    >>> fit = fit_two_layer_cs(G, A, A @ x, eta, 20000, tol=1e-6)
+    >>> (
+    ...     fit.converged_at is not None,
+    ...     bool(fit.loss[-1] <= 1e-6 * 0.5 * np.sum((A @ x) ** 2)),
+    ... )
+    (True, True)
+    """
+    if not isinstance(generator, TwoLayerGenerator):
+        raise ValueError(
+            "generator must be a dd_lib.TwoLayerGenerator, "
+            f"got {type(generator).__name__}"
+        )
+    n = generator.n
+    A, y = _check_measurements(A, y, n)
+    max_steps = check_int(max_steps, "max_steps", 0)
+    record_every = check_int(record_every, "record_every", 1)
+    tol = check_positive(tol, "tol")
+    u = generator.u.cpu().numpy()
+    eta_unit = conv_step_size(u, n) / float(np.linalg.norm(A, 2)) ** 2
+    eta = check_step_size(eta, eta_unit, "(||A|| ||U||)")
+    dev, dt = generator.C.device, generator.C.dtype
+    A_t = torch.as_tensor(A, device=dev, dtype=dt)
+    y_t = torch.as_tensor(y, device=dev, dtype=dt)
+    target = tol * 0.5 * float(y @ y)
+    losses: list[float] = []
+
+    def converged(t: int, out: torch.Tensor) -> bool:
+        loss = 0.5 * float(torch.sum((A_t @ out - y_t) ** 2))
+        losses.append(loss)
+        return loss <= target
+
+    record = _recorded_steps(max_steps, record_every)
+    outputs, dist, last = _two_layer_descent(
+        generator,
+        lambda out: A_t.T @ (A_t @ out - y_t),
+        eta,
+        record,
+        progress=progress,
+        stop=converged,
+    )
+    steps = record[: len(outputs)].copy()
+    return TwoLayerCSFit(
+        steps=steps,
+        outputs=np.stack([o.cpu().numpy() for o in outputs]).astype(np.float64),
+        loss=np.asarray(losses),
+        weight_distance=dist,
+        converged_at=int(last) if losses[-1] <= target else None,
+    )
+
+
+def linearised_cs_estimate(generator: TwoLayerGenerator, A: Any, y: Any) -> Array:
+    """What gradient descent on ``1/2 ||A G(C) - y||^2`` converges to if the
+    generator were its linearisation at the current weights ``C_0``.
+
+    Taught in chapter 8.  The linear model ``G(C_0) + J_0 (c - c_0)`` fitted from
+    ``c_0`` converges to ``c_0 + (A J_0)^+ (y - A G(C_0))`` (the minimum-norm
+    correction, chapter 5), so the estimate is
+
+    .. math::
+
+        \\hat x_{\\mathrm{lin}} = G(C_0) + K A^T (A K A^T)^{-1} (y - A G(C_0)),
+        \\qquad K = J_0 J_0^T,
+
+    kernel interpolation with the kernel ``K`` (computed without forming ``J_0``,
+    by :meth:`TwoLayerGenerator.jacobian_gram`).
+
+    Parameters
+    ----------
+    generator : TwoLayerGenerator
+        The network at its initialisation.
+    A : array_like, shape (m, n)
+        Measurement matrix, ``1 <= m <= n``, of full row rank.
+    y : array_like, shape (m,)
+        Measurements.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        For a generator that is not a :class:`TwoLayerGenerator` or arrays of the
+        wrong shape.
+
+    Examples
+    --------
+    >>> n, m = 16, 6
+    >>> G = TwoLayerGenerator(gaussian_kernel(1.0, n), n, 32, seed=0, device="cpu")
+    >>> A = np.random.default_rng(1).standard_normal((m, n)) / np.sqrt(m)
+    >>> x_lin = linearised_cs_estimate(G, A, A @ trig_basis(n)[:, 0])
+    >>> bool(np.allclose(A @ x_lin, A @ trig_basis(n)[:, 0]))
+    True
+    """
+    if not isinstance(generator, TwoLayerGenerator):
+        raise ValueError(
+            "generator must be a dd_lib.TwoLayerGenerator, "
+            f"got {type(generator).__name__}"
+        )
+    A, y = _check_measurements(A, y, generator.n)
+    with torch.no_grad():
+        K = generator.jacobian_gram().cpu().numpy().astype(np.float64)
+        g0 = generator().cpu().numpy().astype(np.float64)
+    AK = A @ K
+    return g0 + AK.T @ np.linalg.solve(AK @ A.T, y - A @ g0)
+
+
+def _two_layer_descent(
+    generator: TwoLayerGenerator,
+    output_gradient: Any,
+    eta: float,
+    record: NDArray[np.int64],
+    *,
+    progress: bool = False,
+    stop: Any = None,
+) -> tuple[list[torch.Tensor], Array, int]:
+    """Gradient descent on the weights of ``generator`` for a loss of its output.
+
+    ``output_gradient(G(C))`` is the loss's gradient with respect to the output
+    (``G(C) - y`` for denoising); the chain rule gives the exact weight gradient
+    ``U^T [ReLU'(U C) * (grad v^T)]``, computed with FFTs.  Records the outputs and
+    the relative weight distance at the iterations ``record`` (increasing, from 0);
+    ``stop(t, G(C_t))``, evaluated at recorded iterations, ends the run early.
+    Returns the recorded outputs (tensors), the distances and the last iteration
+    run; the generator's weights are updated in place."""
     dev, dt = generator.C.device, generator.C.dtype
     u_hat = generator.u_hat.to(dev)
     u_hat_conj = torch.conj(u_hat)
-    v = generator.v
-    y_t = torch.as_tensor(y, device=dev, dtype=dt)
+    v, n = generator.v, generator.n
+    steps = int(record[-1])
     with torch.no_grad():
-        Ct = (
-            generator.C.detach().T.contiguous().clone()
-        )  # (k, n): FFTs along the last axis
+        # (k, n): the FFTs run along the last axis
+        Ct = generator.C.detach().T.contiguous().clone()
         C0t = Ct.clone()
         c0_norm = float(torch.linalg.norm(C0t).item())
-        record = _recorded_steps(steps, record_every)
-        res = np.empty((record.shape[0], n))
+        outputs: list[torch.Tensor] = []
         dist = np.empty(record.shape[0])
         slot = 0
-        iterator = range(steps + 1)
+        iterator: Any = range(steps + 1)
         if progress:
             from tqdm.auto import tqdm
 
             iterator = tqdm(iterator, desc="gradient descent", leave=False)
+        t = 0
         for t in iterator:
-            Z = torch.fft.irfft(
-                u_hat[None, :] * torch.fft.rfft(Ct, dim=1), n, dim=1
-            )  # (U C)^T
+            # (U C)^T
+            Z = torch.fft.irfft(u_hat[None, :] * torch.fft.rfft(Ct, dim=1), n, dim=1)
             out = v @ torch.relu(Z)  # G(C), shape (n,)
             if slot < record.shape[0] and t == record[slot]:
-                res[slot] = (y_t - out).cpu().numpy()
+                outputs.append(out.clone())
                 dist[slot] = float(torch.linalg.norm(Ct - C0t).item()) / c0_norm
                 slot += 1
+                if stop is not None and stop(t, out):
+                    break
             if t == steps:
                 break
-            back = (Z > 0).to(dt) * (v[:, None] * (out - y_t)[None, :])  # (k, n)
+            back = (Z > 0).to(dt) * (v[:, None] * output_gradient(out)[None, :])
             grad_t = torch.fft.irfft(
                 u_hat_conj[None, :] * torch.fft.rfft(back, dim=1), n, dim=1
             )
             Ct -= eta * grad_t
         generator.C.copy_(Ct.T)
-    return TwoLayerFit(steps=record, residuals=res, weight_distance=dist)
+    return outputs, dist[:slot], t
 
 
 def linear_residuals(
