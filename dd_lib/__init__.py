@@ -53,11 +53,13 @@ from .claims import claim
 from .compressive import (
     CS_ITERATIONS,
     CS_METHODS,
+    CS_OPERATORS,
     CS_WEIGHT_GRIDS,
     CS_WEIGHTS,
     MASK_METHODS,
     MASK_WEIGHTS,
     as_sigpy_linop,
+    cs_comparison,
     cs_measure,
     cs_reconstruct,
     tune_cs_weight,
@@ -242,6 +244,8 @@ __all__ = [
     "cs_measure",
     "cs_reconstruct",
     "tune_cs_weight",
+    "CS_OPERATORS",
+    "cs_comparison",
     # chapter 7
     "jacobian",
     "jacobian_spectrum",

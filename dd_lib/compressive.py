@@ -32,6 +32,7 @@ cold disk cache), so ``import dd_lib`` does not pay for it.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,7 +41,7 @@ import torch
 from numpy.typing import NDArray
 from skimage.restoration import inpaint_biharmonic
 
-from ._checks import as_real_array, check_int, check_positive
+from ._checks import as_real_array, check_int, check_nonnegative, check_positive
 from .metrics import psnr
 from .operators import GaussianMeasurement
 
@@ -55,6 +56,8 @@ __all__ = [
     "cs_measure",
     "cs_reconstruct",
     "tune_cs_weight",
+    "CS_OPERATORS",
+    "cs_comparison",
 ]
 
 Array = NDArray[np.float64]
@@ -645,3 +648,251 @@ def tune_cs_weight(
         ]
     )
     return float(grid[int(np.argmax(scores))]), scores
+
+
+#: Operator kinds of :func:`cs_comparison`: the fraction is ``m/n`` for the
+#: measurement operators and the fraction of pixels kept for the mask.
+CS_OPERATORS: tuple[str, ...] = ("gaussian", "fourier", "mask")
+_NETWORK_KEYS = {
+    "DD": ("size", "depth", "k", "steps", "lr", "record_every"),
+    "DIP": ("dip_channels", "dip_skip", "dip_input", "steps_dip"),
+}
+
+
+def _make_operator(kind: str, fraction: float, size: int, seed: int) -> Any:
+    from .operators import PixelMask, RandomSignsFourier
+
+    n = size * size
+    if kind == "mask":
+        return PixelMask((size, size), keep=fraction, seed=seed, device="cpu")
+    m = round(fraction * n)
+    if not 1 <= m <= n:
+        raise ValueError(
+            f"the fraction m/n = {fraction!r} gives m = {m} measurements of n = {n}; "
+            "it must give 1 <= m <= n"
+        )
+    cls = GaussianMeasurement if kind == "gaussian" else RandomSignsFourier
+    return cls(m, (1, size, size), seed=seed, device="cpu")
+
+
+def _check_cases(
+    cases: Sequence[tuple[str, str, float]],
+) -> list[tuple[str, str, float]]:
+    if not cases:
+        raise ValueError(
+            "cases must list at least one (image, operator kind, fraction)"
+        )
+    checked = []
+    for case in cases:
+        if len(case) != 3 or case[1] not in CS_OPERATORS:
+            raise ValueError(
+                "each case is (image name, kind, fraction) with kind in "
+                f"{CS_OPERATORS}, got {case!r}"
+            )
+        name, kind, fraction = case
+        fraction = check_positive(fraction, "fraction")
+        if fraction > 1:
+            raise ValueError(f"the fraction must be in (0, 1], got {fraction!r}")
+        checked.append((name, kind, fraction))
+    labels = [f"{n}, {k} {f:g}" for n, k, f in checked]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"a case appears twice: {labels}")
+    return checked
+
+
+def cs_comparison(
+    cases: Sequence[tuple[str, str, float]],
+    config: dict[str, Any],
+    *,
+    networks: Sequence[str] = ("DD",),
+    methods: Sequence[str] | None = None,
+    noise: float = 0.0,
+    seed: int = 0,
+    snapshots: Sequence[int] = (),
+    workers: int | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Un-trained networks fitted to compressive measurements, beside the classical
+    reconstructions of the same measurements (chapter 8's comparison and m/n sweep).
+
+    Taught in chapter 8.  For each case ``(image, kind, fraction)``: the grey test
+    image (:func:`dd_lib.test_image`, ``config["size"]``), an operator of ``kind``
+    (``"gaussian"`` or ``"fourier"`` with ``m = round(fraction n)``, or ``"mask"``
+    keeping that fraction of the pixels; operator seed ``seed + 100 i`` for case
+    ``i``), its measurements ``y = A x`` plus, when ``noise > 0``, Gaussian noise of
+    standard deviation ``noise * ||A x|| / sqrt(m)`` (seed ``seed + 100 i + 7``).
+    Then every network in ``networks`` is fitted to ``y`` with Adam (all fits of all
+    cases in one :func:`dd_lib.fit_many` call, so the worker processes stay busy) and
+    every classical method in ``methods`` (default: all of :data:`CS_METHODS`, or of
+    :data:`MASK_METHODS` for a mask) reconstructs from the same ``y``
+    (:func:`cs_reconstruct`, default weights).
+
+    A network's estimate is the recorded iterate with the lowest training loss: what
+    a fit run to convergence delivers without the clean image (Adam's last iterate
+    oscillates).  Its oracle, the iterate closest to the image, is reported beside.
+
+    Parameters
+    ----------
+    cases : sequence of (str, str, float)
+        Image name, operator kind (:data:`CS_OPERATORS`) and fraction in (0, 1].
+    config : dict
+        ``size``, ``depth``, ``k`` (deep decoder channels), ``steps``, ``lr``,
+        ``record_every``; with ``"DIP"`` also ``dip_channels``, ``dip_skip``,
+        ``dip_input`` and ``steps_dip``.
+    networks : sequence of {"DD", "DIP"}, default ("DD",)
+    methods : sequence of str, optional
+        Classical methods; a method that does not apply to a case's operator is
+        skipped there (NaN).  ``()`` runs none.
+    noise : float, default 0.0
+        Noise level relative to the root-mean-square measurement, at least 0.
+    seed : int, default 0
+        Base seed; the networks use ``seed`` itself.
+    snapshots : sequence of int
+        Iterations at which the deep decoder fits keep their output.
+    workers : int, optional
+        Worker processes of :func:`dd_lib.fit_many`.
+    progress : bool, default False
+
+    Returns
+    -------
+    dict
+        ``labels`` (one per case, ``"image, kind fraction"``); ``psnr`` and
+        ``seconds``: ``{method: ndarray (cases,)}`` with rows ``"DD"``, ``"DD
+        (oracle)"`` (and the same for ``"DIP"``) and the classical methods, NaN where
+        a method was not run; ``fits`` ``{(label, network): FitResult}``;
+        ``estimates`` ``{label: {method: image}}``; ``clean`` ``{label: image}``;
+        ``operators`` and ``measurements`` ``{label: ...}``.
+
+    Raises
+    ------
+    ValueError
+        For an empty or malformed case list, a fraction outside (0, 1] or giving no
+        measurement, a repeated case, an unknown network or method, negative
+        ``noise``, or a ``config`` that lacks a size its networks need.
+
+    Examples
+    --------
+    >>> cfg = dict(size=16, depth=2, k=8, steps=20, lr=0.01, record_every=5)
+    >>> out = cs_comparison(
+    ...     [("moon", "gaussian", 0.5)], cfg, methods=("min-norm",), workers=1
+    ... )
+    >>> out["labels"], sorted(out["psnr"])
+    (['moon, gaussian 0.5'], ['DD', 'DD (oracle)', 'min-norm'])
+    """
+    from .deep_decoder import DeepDecoder
+    from .dip import DeepImagePrior
+    from .fitting import FitJob, fit_many
+    from .images import test_image
+
+    checked = _check_cases(cases)
+    unknown = [net for net in networks if net not in _NETWORK_KEYS]
+    if unknown or not networks:
+        raise ValueError(
+            f"networks must be a non-empty subset of {list(_NETWORK_KEYS)}"
+        )
+    needed = [key for net in networks for key in _NETWORK_KEYS[net]]
+    if "DIP" in networks:
+        needed += [k for k in _NETWORK_KEYS["DD"] if k != "k"]
+    missing = sorted({key for key in needed if key not in config})
+    if missing:
+        raise ValueError(f"config lacks {missing} for the networks {list(networks)}")
+    known = set(CS_METHODS) | set(MASK_METHODS)
+    if methods is not None and any(m not in known for m in methods):
+        raise ValueError(f"methods must be among {sorted(known)}, got {list(methods)}")
+    noise = check_nonnegative(noise, "noise")
+    size = check_int(config["size"], "config['size']", 8)
+    labels, clean, ops, ys = [], {}, {}, {}
+    jobs: dict[tuple[str, str], Any] = {}
+    for i, (name, kind, fraction) in enumerate(checked):
+        label = f"{name}, {kind} {fraction:g}"
+        labels.append(label)
+        x = test_image(name, size, grey=True)
+        op = _make_operator(kind, fraction, size, seed + 100 * i)
+        y = cs_measure(op, x)
+        if noise > 0:
+            rng = np.random.default_rng(seed + 100 * i + 7)
+            rms = (
+                float(np.sqrt(np.mean(y**2)))
+                if kind != "mask"
+                else float(
+                    np.sqrt(np.sum(y**2) / np.count_nonzero(op.mask.cpu().numpy()))
+                )
+            )
+            z = rng.standard_normal(y.shape) * noise * rms
+            if kind == "mask":
+                z *= op.mask.cpu().numpy()
+            y = y + z
+        clean[label], ops[label], ys[label] = x, op, y
+        y_t = torch.as_tensor(y, dtype=torch.float32)
+        if kind == "mask":
+            y_t = y_t[None, None]
+        common = dict(
+            y=y_t,
+            operator=op,
+            reference=x,
+            lr=config["lr"],
+            record_every=config["record_every"],
+            progress=False,
+        )
+        for net in networks:
+            if net == "DD":
+                args: tuple = (size, config["k"], config["depth"], 1)
+                kw = dict(seed=seed, device="cpu")
+                fit_kw = dict(common, steps=config["steps"], snapshots=list(snapshots))
+                jobs[label, net] = FitJob(DeepDecoder, args, kw, fit_kw)
+            else:
+                chans = config["dip_channels"]
+                args = (
+                    size,
+                    chans,
+                    [config["dip_skip"]] * len(chans),
+                    config["dip_input"],
+                    1,
+                )
+                kw = dict(seed=seed, device="cpu", input_noise_std=1 / 30)
+                fit_kw = dict(common, steps=config["steps_dip"])
+                jobs[label, net] = FitJob(DeepImagePrior, args, kw, fit_kw)
+    results = fit_many(list(jobs.values()), workers=workers, progress=progress)
+    fits = dict(zip(jobs, results, strict=True))
+
+    rows = [r for net in networks for r in (net, f"{net} (oracle)")]
+    run_methods = (
+        list(methods)
+        if methods is not None
+        else list(dict.fromkeys([*CS_METHODS, *MASK_METHODS]))
+    )
+    rows += [m for m in run_methods if m not in rows]
+    psnrs = {r: np.full(len(labels), np.nan) for r in rows}
+    secs = {r: np.full(len(labels), np.nan) for r in rows}
+    estimates: dict[str, dict[str, Array]] = {}
+    for i, (label, (_, kind, _)) in enumerate(zip(labels, checked, strict=True)):
+        x = clean[label]
+        est: dict[str, Array] = {}
+        for net in networks:
+            r = fits[label, net]
+            # recorded with a reference, so both iterates exist
+            assert r.lowest_loss_output is not None
+            assert r.best_psnr is not None
+            est[net] = r.lowest_loss_output
+            psnrs[net][i] = psnr(x, r.lowest_loss_output)
+            psnrs[f"{net} (oracle)"][i] = float(r.best_psnr)
+            secs[net][i] = secs[f"{net} (oracle)"][i] = r.wall_time
+        allowed = (*MASK_METHODS, "min-norm") if kind == "mask" else CS_METHODS
+        for method in run_methods:
+            if method not in allowed:
+                continue
+            t0 = time.perf_counter()
+            est[method] = cs_reconstruct(method, ops[label], ys[label])
+            secs[method][i] = time.perf_counter() - t0
+            psnrs[method][i] = psnr(x, est[method])
+        estimates[label] = est
+    return {
+        "labels": labels,
+        "psnr": psnrs,
+        "seconds": secs,
+        "fits": fits,
+        "estimates": estimates,
+        "clean": clean,
+        "operators": ops,
+        "measurements": ys,
+    }

@@ -207,3 +207,77 @@ def test_tune_and_measure_reject() -> None:
         cs.tune_cs_weight("TV", x, A, grid=[1e-3, -1.0])
     with pytest.raises(ValueError, match="operator's shape"):
         cs.cs_measure(A, np.zeros((8, 9)))
+
+
+# ---- cs_comparison: networks and classical methods on the same measurements
+
+_CFG = dict(
+    size=16,
+    depth=2,
+    k=16,
+    steps=60,
+    lr=0.01,
+    record_every=5,
+    dip_channels=[4, 4],
+    dip_skip=2,
+    dip_input=4,
+    steps_dip=20,
+)
+
+
+def test_cs_comparison_table_and_consistency():
+    cases = [("moon", "gaussian", 0.5), ("moon", "mask", 0.5)]
+    out = dd.cs_comparison(cases, _CFG, networks=("DD", "DIP"), workers=1)
+    assert out["labels"] == ["moon, gaussian 0.5", "moon, mask 0.5"]
+    for row in ("DD", "DD (oracle)", "DIP", "DIP (oracle)", "min-norm", "TV"):
+        assert np.all(np.isfinite(out["psnr"][row])), row
+    # biharmonic applies to the mask only
+    assert np.isnan(out["psnr"]["biharmonic"][0])
+    assert np.isfinite(out["psnr"]["biharmonic"][1])
+    # the oracle is at least as close to the image as the delivered iterate (the fit
+    # scores its iterates in float32, the table in float64: 1e-7 dB apart when equal)
+    assert np.all(out["psnr"]["DD (oracle)"] >= out["psnr"]["DD"] - 1e-4)
+    # the table's numbers are the estimates' numbers
+    label = out["labels"][0]
+    x = out["clean"][label]
+    for method, est in out["estimates"][label].items():
+        assert out["psnr"][method][0] == pytest.approx(dd.psnr(x, est)), method
+    # the measurements are the operator's, noiseless
+    A = out["operators"][label]
+    assert np.allclose(out["measurements"][label], dd.cs_measure(A, x))
+    assert A.m == 128
+    fit = out["fits"][label, "DD"]
+    assert fit.iterations[-1] == _CFG["steps"]
+
+
+def test_cs_comparison_noise_and_seeds():
+    case = [("moon", "fourier", 0.25)]
+    clean = dd.cs_comparison(case, _CFG, methods=(), workers=1, seed=3)
+    noisy = dd.cs_comparison(case, _CFG, methods=(), workers=1, seed=3, noise=0.1)
+    label = clean["labels"][0]
+    y0, y1 = clean["measurements"][label], noisy["measurements"][label]
+    rel = np.linalg.norm(y1 - y0) / np.linalg.norm(y0)
+    # noise 0.1 relative to the rms measurement: about 0.1 of ||y|| (64 entries)
+    assert 0.05 < rel < 0.15
+    assert set(clean["psnr"]) == {"DD", "DD (oracle)"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(cases=[]), "at least one"),
+        (dict(cases=[("moon", "radon", 0.5)]), "kind in"),
+        (dict(cases=[("moon", "gaussian", 1.5)]), r"\(0, 1\]"),
+        (dict(cases=[("moon", "gaussian", 0.001)]), "1 <= m <= n"),
+        (dict(cases=[("moon", "mask", 0.5)] * 2), "twice"),
+        (dict(networks=("GAN",)), "networks"),
+        (dict(methods=("BM3D",)), "methods"),
+        (dict(noise=-1.0), "noise"),
+        (dict(config=dict(size=16)), "config lacks"),
+    ],
+)
+def test_cs_comparison_bad_input(kwargs, match):
+    args = dict(cases=[("moon", "gaussian", 0.5)], config=_CFG, workers=1)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        dd.cs_comparison(**args)
