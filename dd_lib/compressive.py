@@ -653,10 +653,16 @@ def tune_cs_weight(
 #: Operator kinds of :func:`cs_comparison`: the fraction is ``m/n`` for the
 #: measurement operators and the fraction of pixels kept for the mask.
 CS_OPERATORS: tuple[str, ...] = ("gaussian", "fourier", "mask")
+#: The ``config`` keys each network of :func:`cs_comparison` reads, besides
+#: ``size``, ``lr`` and ``record_every``.
 _NETWORK_KEYS = {
-    "DD": ("size", "depth", "k", "steps", "lr", "record_every"),
+    "DD": ("depth", "k", "steps"),
     "DIP": ("dip_channels", "dip_skip", "dip_input", "steps_dip"),
 }
+
+
+def _case_label(name: str, kind: str, fraction: float) -> str:
+    return f"{name}, {kind} {fraction:g}"
 
 
 def _make_operator(kind: str, fraction: float, size: int, seed: int) -> Any:
@@ -694,7 +700,7 @@ def _check_cases(
         if fraction > 1:
             raise ValueError(f"the fraction must be in (0, 1], got {fraction!r}")
         checked.append((name, kind, fraction))
-    labels = [f"{n}, {k} {f:g}" for n, k, f in checked]
+    labels = [_case_label(*case) for case in checked]
     if len(set(labels)) != len(labels):
         raise ValueError(f"a case appears twice: {labels}")
     return checked
@@ -790,9 +796,8 @@ def cs_comparison(
         raise ValueError(
             f"networks must be a non-empty subset of {list(_NETWORK_KEYS)}"
         )
-    needed = [key for net in networks for key in _NETWORK_KEYS[net]]
-    if "DIP" in networks:
-        needed += [k for k in _NETWORK_KEYS["DD"] if k != "k"]
+    needed = ["size", "lr", "record_every"]
+    needed += [key for net in networks for key in _NETWORK_KEYS[net]]
     missing = sorted({key for key in needed if key not in config})
     if missing:
         raise ValueError(f"config lacks {missing} for the networks {list(networks)}")
@@ -804,7 +809,7 @@ def cs_comparison(
     labels, clean, ops, ys = [], {}, {}, {}
     jobs: dict[tuple[str, str], Any] = {}
     for i, (name, kind, fraction) in enumerate(checked):
-        label = f"{name}, {kind} {fraction:g}"
+        label = _case_label(name, kind, fraction)
         labels.append(label)
         x = test_image(name, size, grey=True)
         op = _make_operator(kind, fraction, size, seed + 100 * i)
@@ -855,13 +860,16 @@ def cs_comparison(
     results = fit_many(list(jobs.values()), workers=workers, progress=progress)
     fits = dict(zip(jobs, results, strict=True))
 
+    def case_methods(kind: str) -> list[str]:
+        # by default each operator's own list (a mask's "min-norm" is "zero-filled")
+        if methods is None:
+            return list(MASK_METHODS if kind == "mask" else CS_METHODS)
+        allowed = (*MASK_METHODS, "min-norm") if kind == "mask" else CS_METHODS
+        return [m for m in methods if m in allowed]
+
     rows = [r for net in networks for r in (net, f"{net} (oracle)")]
-    run_methods = (
-        list(methods)
-        if methods is not None
-        else list(dict.fromkeys([*CS_METHODS, *MASK_METHODS]))
-    )
-    rows += [m for m in run_methods if m not in rows]
+    for _, kind, _ in checked:
+        rows += [m for m in case_methods(kind) if m not in rows]
     psnrs = {r: np.full(len(labels), np.nan) for r in rows}
     secs = {r: np.full(len(labels), np.nan) for r in rows}
     estimates: dict[str, dict[str, Array]] = {}
@@ -877,10 +885,7 @@ def cs_comparison(
             psnrs[net][i] = psnr(x, r.lowest_loss_output)
             psnrs[f"{net} (oracle)"][i] = float(r.best_psnr)
             secs[net][i] = secs[f"{net} (oracle)"][i] = r.wall_time
-        allowed = (*MASK_METHODS, "min-norm") if kind == "mask" else CS_METHODS
-        for method in run_methods:
-            if method not in allowed:
-                continue
+        for method in case_methods(kind):
             t0 = time.perf_counter()
             est[method] = cs_reconstruct(method, ops[label], ys[label])
             secs[method][i] = time.perf_counter() - t0

@@ -229,11 +229,13 @@ def test_cs_comparison_table_and_consistency():
     cases = [("moon", "gaussian", 0.5), ("moon", "mask", 0.5)]
     out = dd.cs_comparison(cases, _CFG, networks=("DD", "DIP"), workers=1)
     assert out["labels"] == ["moon, gaussian 0.5", "moon, mask 0.5"]
-    for row in ("DD", "DD (oracle)", "DIP", "DIP (oracle)", "min-norm", "TV"):
+    for row in ("DD", "DD (oracle)", "DIP", "DIP (oracle)", "TV"):
         assert np.all(np.isfinite(out["psnr"][row])), row
-    # biharmonic applies to the mask only
-    assert np.isnan(out["psnr"]["biharmonic"][0])
-    assert np.isfinite(out["psnr"]["biharmonic"][1])
+    # by default each operator's own methods: biharmonic and zero-filling for the
+    # mask only, min-norm for the Gaussian operator only (on a mask it is zero-filling)
+    for row, applies in (("biharmonic", 1), ("zero-filled", 1), ("min-norm", 0)):
+        assert np.isfinite(out["psnr"][row][applies]), row
+        assert np.isnan(out["psnr"][row][1 - applies]), row
     # the oracle is at least as close to the image as the delivered iterate (the fit
     # scores its iterates in float32, the table in float64: 1e-7 dB apart when equal)
     assert np.all(out["psnr"]["DD (oracle)"] >= out["psnr"]["DD"] - 1e-4)
@@ -274,6 +276,7 @@ def test_cs_comparison_noise_and_seeds():
         (dict(methods=("BM3D",)), "methods"),
         (dict(noise=-1.0), "noise"),
         (dict(config=dict(size=16)), "config lacks"),
+        (dict(config=dict(size=16, lr=0.01, record_every=5), networks=("DIP",)), "dip"),
     ],
 )
 def test_cs_comparison_bad_input(kwargs, match):
@@ -281,3 +284,12 @@ def test_cs_comparison_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         dd.cs_comparison(**args)
+
+
+def test_cs_comparison_dip_alone_needs_no_decoder_sizes():
+    cfg = {k: v for k, v in _CFG.items() if k not in ("depth", "k", "steps")}
+    out = dd.cs_comparison(
+        [("moon", "mask", 0.5)], cfg, networks=("DIP",), methods=(), workers=1
+    )
+    assert set(out["psnr"]) == {"DIP", "DIP (oracle)"}
+    assert out["fits"]["moon, mask 0.5", "DIP"].iterations[-1] == _CFG["steps_dip"]
