@@ -661,8 +661,9 @@ _NETWORK_KEYS = {
 }
 
 
-def _case_label(name: str, kind: str, fraction: float) -> str:
-    return f"{name}, {kind} {fraction:g}"
+def _case_label(name: str, kind: str, fraction: float, noise: float = 0.0) -> str:
+    label = f"{name}, {kind} {fraction:g}"
+    return label + (f", noise {noise:g}" if noise > 0 else "")
 
 
 def _make_operator(kind: str, fraction: float, size: int, seed: int) -> Any:
@@ -682,24 +683,27 @@ def _make_operator(kind: str, fraction: float, size: int, seed: int) -> Any:
 
 
 def _check_cases(
-    cases: Sequence[tuple[str, str, float]],
-) -> list[tuple[str, str, float]]:
+    cases: Sequence[tuple[Any, ...]], noise: float
+) -> list[tuple[str, str, float, float]]:
     if not cases:
         raise ValueError(
             "cases must list at least one (image, operator kind, fraction)"
         )
     checked = []
     for case in cases:
-        if len(case) != 3 or case[1] not in CS_OPERATORS:
+        if len(case) not in (3, 4) or case[1] not in CS_OPERATORS:
             raise ValueError(
-                "each case is (image name, kind, fraction) with kind in "
-                f"{CS_OPERATORS}, got {case!r}"
+                "each case is (image name, kind, fraction) or (image name, kind, "
+                f"fraction, noise) with kind in {CS_OPERATORS}, got {case!r}"
             )
-        name, kind, fraction = case
+        name, kind, fraction = case[:3]
         fraction = check_positive(fraction, "fraction")
         if fraction > 1:
             raise ValueError(f"the fraction must be in (0, 1], got {fraction!r}")
-        checked.append((name, kind, fraction))
+        level = (
+            check_nonnegative(case[3], "a case's noise") if len(case) == 4 else noise
+        )
+        checked.append((name, kind, fraction, level))
     labels = [_case_label(*case) for case in checked]
     if len(set(labels)) != len(labels):
         raise ValueError(f"a case appears twice: {labels}")
@@ -707,7 +711,7 @@ def _check_cases(
 
 
 def cs_comparison(
-    cases: Sequence[tuple[str, str, float]],
+    cases: Sequence[tuple[Any, ...]],
     config: dict[str, Any],
     *,
     networks: Sequence[str] = ("DD",),
@@ -721,12 +725,13 @@ def cs_comparison(
     """Un-trained networks fitted to compressive measurements, beside the classical
     reconstructions of the same measurements (chapter 8's comparison and m/n sweep).
 
-    Taught in chapter 8.  For each case ``(image, kind, fraction)``: the grey test
-    image (:func:`dd_lib.test_image`, ``config["size"]``), an operator of ``kind``
-    (``"gaussian"`` or ``"fourier"`` with ``m = round(fraction n)``, or ``"mask"``
-    keeping that fraction of the pixels; operator seed ``seed + 100 i`` for case
-    ``i``), its measurements ``y = A x`` plus, when ``noise > 0``, Gaussian noise of
-    standard deviation ``noise * ||A x|| / sqrt(m)`` (seed ``seed + 100 i + 7``).
+    Taught in chapter 8.  For each case ``(image, kind, fraction[, noise])``: the
+    grey test image (:func:`dd_lib.test_image`, ``config["size"]``), an operator of
+    ``kind`` (``"gaussian"`` or ``"fourier"`` with ``m = round(fraction n)``, or
+    ``"mask"`` keeping that fraction of the pixels; operator seed ``seed + 100 i``
+    for case ``i``), its measurements ``y = A x`` plus, when the case's noise level
+    is positive, Gaussian noise of standard deviation ``level * ||A x|| / sqrt(m)``
+    (seed ``seed + 100 i + 7``).
     Then every network in ``networks`` is fitted to ``y`` with Adam (all fits of all
     cases in one :func:`dd_lib.fit_many` call, so the worker processes stay busy) and
     every classical method in ``methods`` (default: all of :data:`CS_METHODS`, or of
@@ -739,8 +744,9 @@ def cs_comparison(
 
     Parameters
     ----------
-    cases : sequence of (str, str, float)
-        Image name, operator kind (:data:`CS_OPERATORS`) and fraction in (0, 1].
+    cases : sequence of (str, str, float) or (str, str, float, float)
+        Image name, operator kind (:data:`CS_OPERATORS`), fraction in (0, 1] and,
+        optionally, the case's own noise level (default: ``noise``).
     config : dict
         ``size``, ``depth``, ``k`` (deep decoder channels), ``steps``, ``lr``,
         ``record_every``; with ``"DIP"`` also ``dip_channels``, ``dip_skip``,
@@ -750,7 +756,8 @@ def cs_comparison(
         Classical methods; a method that does not apply to a case's operator is
         skipped there (NaN).  ``()`` runs none.
     noise : float, default 0.0
-        Noise level relative to the root-mean-square measurement, at least 0.
+        Noise level relative to the root-mean-square measurement, at least 0, for
+        the cases that do not give their own.
     seed : int, default 0
         Base seed; the networks use ``seed`` itself.
     snapshots : sequence of int
@@ -762,7 +769,8 @@ def cs_comparison(
     Returns
     -------
     dict
-        ``labels`` (one per case, ``"image, kind fraction"``); ``psnr`` and
+        ``labels`` (one per case, ``"image, kind fraction"``, with ``", noise
+        level"`` appended where the level is positive); ``psnr`` and
         ``seconds``: ``{method: ndarray (cases,)}`` with rows ``"DD"``, ``"DD
         (oracle)"`` (and the same for ``"DIP"``) and the classical methods, NaN where
         a method was not run; ``fits`` ``{(label, network): FitResult}``;
@@ -790,7 +798,8 @@ def cs_comparison(
     from .fitting import FitJob, fit_many
     from .images import test_image
 
-    checked = _check_cases(cases)
+    noise = check_nonnegative(noise, "noise")
+    checked = _check_cases(cases, noise)
     unknown = [net for net in networks if net not in _NETWORK_KEYS]
     if unknown or not networks:
         raise ValueError(
@@ -804,17 +813,16 @@ def cs_comparison(
     known = set(CS_METHODS) | set(MASK_METHODS)
     if methods is not None and any(m not in known for m in methods):
         raise ValueError(f"methods must be among {sorted(known)}, got {list(methods)}")
-    noise = check_nonnegative(noise, "noise")
     size = check_int(config["size"], "config['size']", 8)
     labels, clean, ops, ys = [], {}, {}, {}
     jobs: dict[tuple[str, str], Any] = {}
-    for i, (name, kind, fraction) in enumerate(checked):
-        label = _case_label(name, kind, fraction)
+    for i, (name, kind, fraction, level) in enumerate(checked):
+        label = _case_label(name, kind, fraction, level)
         labels.append(label)
         x = test_image(name, size, grey=True)
         op = _make_operator(kind, fraction, size, seed + 100 * i)
         y = cs_measure(op, x)
-        if noise > 0:
+        if level > 0:
             rng = np.random.default_rng(seed + 100 * i + 7)
             rms = (
                 float(np.sqrt(np.mean(y**2)))
@@ -823,7 +831,7 @@ def cs_comparison(
                     np.sqrt(np.sum(y**2) / np.count_nonzero(op.mask.cpu().numpy()))
                 )
             )
-            z = rng.standard_normal(y.shape) * noise * rms
+            z = rng.standard_normal(y.shape) * level * rms
             if kind == "mask":
                 z *= op.mask.cpu().numpy()
             y = y + z
@@ -868,12 +876,12 @@ def cs_comparison(
         return [m for m in methods if m in allowed]
 
     rows = [r for net in networks for r in (net, f"{net} (oracle)")]
-    for _, kind, _ in checked:
+    for _, kind, _, _ in checked:
         rows += [m for m in case_methods(kind) if m not in rows]
     psnrs = {r: np.full(len(labels), np.nan) for r in rows}
     secs = {r: np.full(len(labels), np.nan) for r in rows}
     estimates: dict[str, dict[str, Array]] = {}
-    for i, (label, (_, kind, _)) in enumerate(zip(labels, checked, strict=True)):
+    for i, (label, (_, kind, _, _)) in enumerate(zip(labels, checked, strict=True)):
         x = clean[label]
         est: dict[str, Array] = {}
         for net in networks:

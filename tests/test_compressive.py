@@ -257,17 +257,37 @@ def test_cs_comparison_noise_and_seeds():
     clean = dd.cs_comparison(case, _CFG, methods=(), workers=1, seed=3)
     noisy = dd.cs_comparison(case, _CFG, methods=(), workers=1, seed=3, noise=0.1)
     label = clean["labels"][0]
-    y0, y1 = clean["measurements"][label], noisy["measurements"][label]
+    assert noisy["labels"] == [label + ", noise 0.1"]
+    y0, y1 = clean["measurements"][label], noisy["measurements"][noisy["labels"][0]]
     rel = np.linalg.norm(y1 - y0) / np.linalg.norm(y0)
     # noise 0.1 relative to the rms measurement: about 0.1 of ||y|| (64 entries)
     assert 0.05 < rel < 0.15
     assert set(clean["psnr"]) == {"DD", "DD (oracle)"}
 
 
+def test_cs_comparison_noise_per_case():
+    # a case's own level overrides the global one (0 here); the same case with two
+    # levels is two cases.  Case i = 1 uses the operator seed seed + 100, so a
+    # one-case call with seed + 100 measures the same y, without and with noise.
+    cases = [("moon", "fourier", 0.25), ("moon", "fourier", 0.25, 0.1)]
+    out = dd.cs_comparison(cases, _CFG, methods=(), workers=1, seed=3)
+    assert out["labels"] == ["moon, fourier 0.25", "moon, fourier 0.25, noise 0.1"]
+    y1 = out["measurements"][out["labels"][1]]
+    kw = dict(methods=(), workers=1, seed=103)
+    clean = dd.cs_comparison([("moon", "fourier", 0.25)], _CFG, **kw)
+    noisy = dd.cs_comparison([("moon", "fourier", 0.25)], _CFG, noise=0.1, **kw)
+    y0 = clean["measurements"][clean["labels"][0]]
+    np.testing.assert_array_equal(noisy["measurements"][noisy["labels"][0]], y1)
+    rel = np.linalg.norm(y1 - y0) / np.linalg.norm(y0)
+    assert 0.05 < rel < 0.15
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
         (dict(cases=[]), "at least one"),
+        (dict(cases=[("moon", "gaussian", 0.5, -0.1)]), "noise"),
+        (dict(cases=[("moon", "gaussian", 0.5, 0.0, 1)]), "kind in"),
         (dict(cases=[("moon", "radon", 0.5)]), "kind in"),
         (dict(cases=[("moon", "gaussian", 1.5)]), r"\(0, 1\]"),
         (dict(cases=[("moon", "gaussian", 0.001)]), "1 <= m <= n"),
