@@ -735,8 +735,8 @@ def cs_comparison(
     Then every network in ``networks`` is fitted to ``y`` with Adam (all fits of all
     cases in one :func:`dd_lib.fit_many` call, so the worker processes stay busy) and
     every classical method in ``methods`` (default: all of :data:`CS_METHODS`, or of
-    :data:`MASK_METHODS` for a mask) reconstructs from the same ``y``
-    (:func:`cs_reconstruct`, default weights).
+    :data:`MASK_METHODS` for a mask, on the noiseless cases) reconstructs from the
+    same ``y`` (:func:`cs_reconstruct`, default weights).
 
     A network's estimate is the recorded iterate with the lowest training loss: what
     a fit run to convergence delivers without the clean image (Adam's last iterate
@@ -754,7 +754,9 @@ def cs_comparison(
     networks : sequence of {"DD", "DIP"}, default ("DD",)
     methods : sequence of str, optional
         Classical methods; a method that does not apply to a case's operator is
-        skipped there (NaN).  ``()`` runs none.
+        skipped there (NaN).  ``()`` runs none.  By default a case with noise runs
+        none: the default weights are tuned on noiseless measurements (tune them on
+        noisy ones with :func:`tune_cs_weight` and call :func:`cs_reconstruct`).
     noise : float, default 0.0
         Noise level relative to the root-mean-square measurement, at least 0, for
         the cases that do not give their own.
@@ -868,20 +870,23 @@ def cs_comparison(
     results = fit_many(list(jobs.values()), workers=workers, progress=progress)
     fits = dict(zip(jobs, results, strict=True))
 
-    def case_methods(kind: str) -> list[str]:
-        # by default each operator's own list (a mask's "min-norm" is "zero-filled")
+    def case_methods(kind: str, level: float) -> list[str]:
+        # by default each operator's own list (a mask's "min-norm" is
+        # "zero-filled"), and none with noise (the weights are tuned without)
         if methods is None:
+            if level > 0:
+                return []
             return list(MASK_METHODS if kind == "mask" else CS_METHODS)
         allowed = (*MASK_METHODS, "min-norm") if kind == "mask" else CS_METHODS
         return [m for m in methods if m in allowed]
 
     rows = [r for net in networks for r in (net, f"{net} (oracle)")]
-    for _, kind, _, _ in checked:
-        rows += [m for m in case_methods(kind) if m not in rows]
+    for _, kind, _, level in checked:
+        rows += [m for m in case_methods(kind, level) if m not in rows]
     psnrs = {r: np.full(len(labels), np.nan) for r in rows}
     secs = {r: np.full(len(labels), np.nan) for r in rows}
     estimates: dict[str, dict[str, Array]] = {}
-    for i, (label, (_, kind, _, _)) in enumerate(zip(labels, checked, strict=True)):
+    for i, (label, (_, kind, _, level)) in enumerate(zip(labels, checked, strict=True)):
         x = clean[label]
         est: dict[str, Array] = {}
         for net in networks:
@@ -893,7 +898,7 @@ def cs_comparison(
             psnrs[net][i] = psnr(x, r.lowest_loss_output)
             psnrs[f"{net} (oracle)"][i] = float(r.best_psnr)
             secs[net][i] = secs[f"{net} (oracle)"][i] = r.wall_time
-        for method in case_methods(kind):
+        for method in case_methods(kind, level):
             t0 = time.perf_counter()
             est[method] = cs_reconstruct(method, ops[label], ys[label])
             secs[method][i] = time.perf_counter() - t0

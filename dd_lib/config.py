@@ -134,6 +134,17 @@ def scale() -> Scale:
 #:   channels from the factor, or the authors' channels per architecture, as at paper
 #:   scale: their 256x256 phantom); ``n_init`` initialisations of Figure 12, ``dd_k``
 #:   its deep decoder's channels, ``dip_*`` its deep image prior.
+#: * ``ch8``: 1-D checks of Theorem 2: ``n``, ``m``, ``p`` signal length, measurements
+#:   and smoothness, ``kernel_std`` the Gaussian kernel, ``tol`` relative loss at
+#:   which gradient descent stops, ``max_steps``, ``k_lin`` / ``draws_lin`` channels
+#:   and draws of the linearisation check, ``k_bound``, ``m_bound``, ``p_bound``,
+#:   ``draws_bound`` those of the bound check, ``p_list``, ``draws_op``, ``level_op``
+#:   the O(p) sweep; images: ``size``, ``depth``, ``k``, ``steps``, ``lr``,
+#:   ``record_every`` the deep decoder fits, ``dip_*``, ``steps_dip`` the deep image
+#:   prior, ``images`` (smooth, texture), ``operator`` the measurement operator
+#:   (``"gaussian"`` dense; ``"fourier"`` structured, at paper scale),
+#:   ``fractions`` the m/n sweep (the second is Figure 1's m = n/4), ``mask_keep``
+#:   the pixel mask of the authors' code, ``noise`` the noise levels.
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "intro": {
         "book": {"n": 128, "k": 512, "steps": 2000},
@@ -308,6 +319,72 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "dip_channels": [128, 128, 128, 128, 128],
             "dip_skip": 4,
             "dip_input": 32,
+        },
+    },
+    "ch8": {
+        "book": {
+            "n": 64,
+            "m": 24,
+            "p": 6,
+            "kernel_std": 2.0,
+            "tol": 1e-8,
+            "max_steps": 30000,
+            "k_lin": [32, 128, 512],
+            "draws_lin": 3,
+            "k_bound": 128,
+            "m_bound": [12, 18, 24],
+            "p_bound": [4, 8],
+            "draws_bound": 2,
+            "p_list": [2, 4, 6, 8, 10, 12, 14, 16],
+            "draws_op": 20,
+            "level_op": 0.01,
+            "size": 64,
+            "depth": 5,
+            "k": 64,
+            "steps": 600,
+            "lr": 0.01,
+            "record_every": 10,
+            "dip_channels": [16, 16, 16, 16],
+            "dip_skip": 4,
+            "dip_input": 16,
+            "steps_dip": 400,
+            "images": ["clock", "grass"],
+            "operator": "gaussian",
+            "fractions": [0.1, 0.25, 0.5],
+            "mask_keep": 1 / 3,
+            "noise": [0.05, 0.2],
+        },
+        "paper": {
+            "n": 64,
+            "m": 24,
+            "p": 6,
+            "kernel_std": 2.0,
+            "tol": 1e-8,
+            "max_steps": 30000,
+            "k_lin": [32, 128, 512, 2048],
+            "draws_lin": 10,
+            "k_bound": 512,
+            "m_bound": [12, 18, 24, 32],
+            "p_bound": [4, 8],
+            "draws_bound": 5,
+            "p_list": [2, 4, 6, 8, 10, 12, 14, 16],
+            "draws_op": 100,
+            "level_op": 0.01,
+            "size": 256,
+            "depth": 5,
+            "k": 256,
+            "steps": 100000,
+            "lr": 0.005,
+            "record_every": 100,
+            "dip_channels": [128, 128, 128, 128, 128],
+            "dip_skip": 4,
+            "dip_input": 32,
+            "steps_dip": 20000,
+            "images": ["clock", "grass"],
+            "operator": "fourier",
+            "fractions": [0.1, 0.25, 0.5],
+            "mask_keep": 1 / 3,
+            "noise": [0.05, 0.2],
         },
     },
 }

@@ -270,9 +270,12 @@ def test_cs_comparison_noise_per_case():
     # levels is two cases.  Case i = 1 uses the operator seed seed + 100, so a
     # one-case call with seed + 100 measures the same y, without and with noise.
     cases = [("moon", "fourier", 0.25), ("moon", "fourier", 0.25, 0.1)]
-    out = dd.cs_comparison(cases, _CFG, methods=(), workers=1, seed=3)
+    out = dd.cs_comparison(cases, _CFG, workers=1, seed=3)
     assert out["labels"] == ["moon, fourier 0.25", "moon, fourier 0.25, noise 0.1"]
     y1 = out["measurements"][out["labels"][1]]
+    # by default the noisy case runs no classical method (weights tuned noiseless)
+    assert np.isnan(out["psnr"]["TV"][1])
+    assert not np.isnan(out["psnr"]["TV"][0])
     kw = dict(methods=(), workers=1, seed=103)
     clean = dd.cs_comparison([("moon", "fourier", 0.25)], _CFG, **kw)
     noisy = dd.cs_comparison([("moon", "fourier", 0.25)], _CFG, noise=0.1, **kw)
