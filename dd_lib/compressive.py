@@ -666,12 +666,14 @@ def _case_label(name: str, kind: str, fraction: float, noise: float = 0.0) -> st
     return label + (f", noise {noise:g}" if noise > 0 else "")
 
 
-def _make_operator(kind: str, fraction: float, size: int, seed: int) -> Any:
+def _make_operator(
+    kind: str, fraction: float, size: int, seed: int, device: torch.device
+) -> Any:
     from .operators import PixelMask, RandomSignsFourier
 
     n = size * size
     if kind == "mask":
-        return PixelMask((size, size), keep=fraction, seed=seed, device="cpu")
+        return PixelMask((size, size), keep=fraction, seed=seed, device=device)
     m = round(fraction * n)
     if not 1 <= m <= n:
         raise ValueError(
@@ -679,7 +681,7 @@ def _make_operator(kind: str, fraction: float, size: int, seed: int) -> Any:
             "it must give 1 <= m <= n"
         )
     cls = GaussianMeasurement if kind == "gaussian" else RandomSignsFourier
-    return cls(m, (1, size, size), seed=seed, device="cpu")
+    return cls(m, (1, size, size), seed=seed, device=device)
 
 
 def _check_cases(
@@ -721,6 +723,7 @@ def cs_comparison(
     snapshots: Sequence[int] = (),
     workers: int | None = None,
     progress: bool = False,
+    device: torch.device | str | None = None,
 ) -> dict[str, Any]:
     """Un-trained networks fitted to compressive measurements, beside the classical
     reconstructions of the same measurements (chapter 8's comparison and m/n sweep).
@@ -767,6 +770,11 @@ def cs_comparison(
     workers : int, optional
         Worker processes of :func:`dd_lib.fit_many`.
     progress : bool, default False
+    device : torch.device or str, optional
+        Where the networks and the operators live (default
+        :func:`dd_lib.get_device`: CUDA if available).  The operators draw their
+        randomness on the CPU, so the measurements are the same on every device; on
+        a GPU the fits run one after the other (:func:`dd_lib.fit_many`).
 
     Returns
     -------
@@ -795,6 +803,7 @@ def cs_comparison(
     >>> out["labels"], sorted(out["psnr"])
     (['moon, gaussian 0.5'], ['DD', 'DD (oracle)', 'min-norm'])
     """
+    from .config import get_device
     from .deep_decoder import DeepDecoder
     from .dip import DeepImagePrior
     from .fitting import FitJob, fit_many
@@ -816,13 +825,14 @@ def cs_comparison(
     if methods is not None and any(m not in known for m in methods):
         raise ValueError(f"methods must be among {sorted(known)}, got {list(methods)}")
     size = check_int(config["size"], "config['size']", 8)
+    dev = get_device() if device is None else torch.device(device)
     labels, clean, ops, ys = [], {}, {}, {}
     jobs: dict[tuple[str, str], Any] = {}
     for i, (name, kind, fraction, level) in enumerate(checked):
         label = _case_label(name, kind, fraction, level)
         labels.append(label)
         x = test_image(name, size, grey=True)
-        op = _make_operator(kind, fraction, size, seed + 100 * i)
+        op = _make_operator(kind, fraction, size, seed + 100 * i, dev)
         y = cs_measure(op, x)
         if level > 0:
             rng = np.random.default_rng(seed + 100 * i + 7)
@@ -852,7 +862,7 @@ def cs_comparison(
         for net in networks:
             if net == "DD":
                 args: tuple = (size, config["k"], config["depth"], 1)
-                kw = dict(seed=seed, device="cpu")
+                kw = dict(seed=seed, device=dev)
                 fit_kw = dict(common, steps=config["steps"], snapshots=list(snapshots))
                 jobs[label, net] = FitJob(DeepDecoder, args, kw, fit_kw)
             else:
@@ -864,7 +874,7 @@ def cs_comparison(
                     config["dip_input"],
                     1,
                 )
-                kw = dict(seed=seed, device="cpu", input_noise_std=1 / 30)
+                kw = dict(seed=seed, device=dev, input_noise_std=1 / 30)
                 fit_kw = dict(common, steps=config["steps_dip"])
                 jobs[label, net] = FitJob(DeepImagePrior, args, kw, fit_kw)
     results = fit_many(list(jobs.values()), workers=workers, progress=progress)

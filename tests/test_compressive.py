@@ -276,7 +276,7 @@ def test_cs_comparison_noise_per_case():
     # by default the noisy case runs no classical method (weights tuned noiseless)
     assert np.isnan(out["psnr"]["TV"][1])
     assert not np.isnan(out["psnr"]["TV"][0])
-    kw = dict(methods=(), workers=1, seed=103)
+    kw = dict(methods=(), workers=1, seed=103, device="cpu")
     clean = dd.cs_comparison([("moon", "fourier", 0.25)], _CFG, **kw)
     noisy = dd.cs_comparison([("moon", "fourier", 0.25)], _CFG, noise=0.1, **kw)
     y0 = clean["measurements"][clean["labels"][0]]
