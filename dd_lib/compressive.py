@@ -732,7 +732,9 @@ def cs_comparison(
     grey test image (:func:`dd_lib.test_image`, ``config["size"]``), an operator of
     ``kind`` (``"gaussian"`` or ``"fourier"`` with ``m = round(fraction n)``, or
     ``"mask"`` keeping that fraction of the pixels; operator seed ``seed + 100 i``
-    for case ``i``), its measurements ``y = A x`` plus, when the case's noise level
+    for case ``i``, or that of the first case with the same image, kind and
+    fraction: cases that differ only in their noise share the operator), its
+    measurements ``y = A x`` plus, when the case's noise level
     is positive, Gaussian noise of standard deviation ``level * ||A x|| / sqrt(m)``
     (seed ``seed + 100 i + 7``).
     Then every network in ``networks`` is fitted to ``y`` with Adam (all fits of all
@@ -828,11 +830,14 @@ def cs_comparison(
     dev = get_device() if device is None else torch.device(device)
     labels, clean, ops, ys = [], {}, {}, {}
     jobs: dict[tuple[str, str], Any] = {}
+    first: dict[tuple[str, str, float], int] = {}
     for i, (name, kind, fraction, level) in enumerate(checked):
         label = _case_label(name, kind, fraction, level)
         labels.append(label)
         x = test_image(name, size, grey=True)
-        op = _make_operator(kind, fraction, size, seed + 100 * i, dev)
+        # cases that differ only in their noise share the operator of the first
+        j = first.setdefault((name, kind, fraction), i)
+        op = _make_operator(kind, fraction, size, seed + 100 * j, dev)
         y = cs_measure(op, x)
         if level > 0:
             rng = np.random.default_rng(seed + 100 * i + 7)

@@ -267,22 +267,31 @@ def test_cs_comparison_noise_and_seeds():
 
 def test_cs_comparison_noise_per_case():
     # a case's own level overrides the global one (0 here); the same case with two
-    # levels is two cases.  Case i = 1 uses the operator seed seed + 100, so a
-    # one-case call with seed + 100 measures the same y, without and with noise.
+    # levels is two cases that share the operator, so y1 - y0 is the noise alone
     cases = [("moon", "fourier", 0.25), ("moon", "fourier", 0.25, 0.1)]
     out = dd.cs_comparison(cases, _CFG, workers=1, seed=3)
     assert out["labels"] == ["moon, fourier 0.25", "moon, fourier 0.25, noise 0.1"]
-    y1 = out["measurements"][out["labels"][1]]
+    ops = [out["operators"][label] for label in out["labels"]]
+    assert torch.equal(ops[0].rows, ops[1].rows)
+    assert torch.equal(ops[0].signs, ops[1].signs)
+    y0, y1 = (out["measurements"][label] for label in out["labels"])
+    rel = np.linalg.norm(y1 - y0) / np.linalg.norm(y0)
+    assert 0.05 < rel < 0.15
     # by default the noisy case runs no classical method (weights tuned noiseless)
     assert np.isnan(out["psnr"]["TV"][1])
     assert not np.isnan(out["psnr"]["TV"][0])
-    kw = dict(methods=(), workers=1, seed=103, device="cpu")
-    clean = dd.cs_comparison([("moon", "fourier", 0.25)], _CFG, **kw)
-    noisy = dd.cs_comparison([("moon", "fourier", 0.25)], _CFG, noise=0.1, **kw)
-    y0 = clean["measurements"][clean["labels"][0]]
-    np.testing.assert_array_equal(noisy["measurements"][noisy["labels"][0]], y1)
-    rel = np.linalg.norm(y1 - y0) / np.linalg.norm(y0)
-    assert 0.05 < rel < 0.15
+    # another image with the same kind and fraction is another case: its own draw
+    other = dd.cs_comparison(
+        [("moon", "fourier", 0.25), ("camera", "fourier", 0.25)],
+        _CFG,
+        methods=(),
+        workers=1,
+        seed=3,
+        device="cpu",
+    )
+    a, b = (other["operators"][label] for label in other["labels"])
+    assert torch.equal(a.rows, ops[0].rows)
+    assert not torch.equal(a.rows, b.rows)
 
 
 @pytest.mark.parametrize(
