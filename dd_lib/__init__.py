@@ -23,6 +23,8 @@ One module per object of the papers (see CONTRIBUTING.md, "Library layout"):
 * :mod:`dd_lib.denoisers` -- classical denoisers through their libraries (chapter 6);
 * :mod:`dd_lib.compressive` -- classical compressed-sensing reconstructions
   (min-norm, l1-wavelet, TV, biharmonic) through SigPy and scikit-image (chapter 8);
+* :mod:`dd_lib.mri` -- centred orthonormal 2-D FFT, root-sum-of-squares, Cartesian
+  masks with fastMRI's semantics, the fastMRI file reader (chapter 9);
 * :mod:`dd_lib.spectra` -- geometric and power-law decay fits;
 * :mod:`dd_lib.metrics` -- PSNR and SSIM;
 * :mod:`dd_lib.widgets`, :mod:`dd_lib.plotting` -- sliders and the figure style;
@@ -106,6 +108,7 @@ from .kernels import gaussian_kernel, triangular_kernel
 # --- chapter 1: least squares and its spectral filter -------------------------
 from .least_squares import gd_least_squares, gd_residual_closed_form, gd_residual_factor
 from .metrics import psnr, ssim
+from .mri import MASK_KINDS, cartesian_mask, fft2c, ifft2c, load_fastmri_slice, rss
 from .operators import GaussianMeasurement, PixelMask, RandomSignsFourier
 from .plotting import PALETTE, use_course_style
 
@@ -258,4 +261,11 @@ __all__ = [
     "architecture_parameter_count",
     "channels_for_factor",
     "fit_architectures",
+    # chapter 9: MRI
+    "fft2c",
+    "ifft2c",
+    "rss",
+    "MASK_KINDS",
+    "cartesian_mask",
+    "load_fastmri_slice",
 ]

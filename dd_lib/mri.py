@@ -1,0 +1,345 @@
+"""MRI: the centred orthonormal Fourier transform, root-sum-of-squares coil combination,
+Cartesian undersampling masks with fastMRI's semantics, and a reader for fastMRI files.
+
+Taught in chapter 9 (MRI compressive sensing).  The conventions are those of the
+fastMRI dataset and its public code (Zbontar et al., 2018), so that results are
+comparable with the field's:
+
+- k-space and images are complex arrays whose last two axes are the image axes; the
+  *centred* transform puts the zero frequency in the middle of k-space, at index
+  ``size // 2`` of each axis;
+- a Cartesian mask samples whole phase-encoding lines (the last axis, of ``width``
+  columns): a fully sampled band of low frequencies in the centre, and further lines
+  outside it;
+- the root-sum-of-squares over the coil axis combines coil images into one magnitude
+  image.
+
+Reading fastMRI files needs ``h5py``; it is imported when :func:`load_fastmri_slice` is
+first called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from ._checks import check_int
+
+__all__ = [
+    "fft2c",
+    "ifft2c",
+    "rss",
+    "MASK_KINDS",
+    "cartesian_mask",
+    "load_fastmri_slice",
+]
+
+#: The kinds of :func:`cartesian_mask`.
+MASK_KINDS: tuple[str, ...] = ("random", "equispaced")
+
+
+def _as_complex(x: Any, name: str) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.ndim < 2:
+        raise ValueError(
+            f"{name} must have at least two axes (the image axes are the last two), "
+            f"got shape {tuple(x.shape)}"
+        )
+    if not x.is_complex():
+        raise ValueError(
+            f"{name} must be complex (e.g. torch.complex64), got {x.dtype}; "
+            "use torch.complex(x, torch.zeros_like(x)) for a real image"
+        )
+    return x
+
+
+def fft2c(x: torch.Tensor) -> torch.Tensor:
+    """Centred orthonormal 2-D Fourier transform over the last two axes.
+
+    ``fftshift(fft2(ifftshift(x), norm="ortho"))``: the image centre (index
+    ``size // 2``) is the origin of the transform, and the zero frequency lands at
+    index ``size // 2`` of k-space.  Orthonormal: ``||fft2c(x)|| = ||x||``, and
+    :func:`ifft2c` inverts it exactly (up to rounding) for even and odd sizes.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    x : torch.Tensor, complex, shape (..., H, W)
+
+    Returns
+    -------
+    torch.Tensor
+        Same shape and dtype.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a complex tensor with at least two axes.
+
+    Examples
+    --------
+    >>> x = torch.zeros(4, 5, dtype=torch.complex64)
+    >>> x[2, 2] = 1  # a point at the image centre
+    >>> k = fft2c(x)
+    >>> bool(torch.allclose(k, torch.full((4, 5), 1 / 20**0.5, dtype=k.dtype)))
+    True
+    """
+    x = _as_complex(x, "x")
+    dims = (-2, -1)
+    shifted = torch.fft.ifftshift(x, dim=dims)
+    return torch.fft.fftshift(torch.fft.fft2(shifted, norm="ortho"), dim=dims)
+
+
+def ifft2c(k: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`fft2c`: ``fftshift(ifft2(ifftshift(k), norm="ortho"))``.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    k : torch.Tensor, complex, shape (..., H, W)
+
+    Returns
+    -------
+    torch.Tensor
+        Same shape and dtype.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not a complex tensor with at least two axes.
+
+    Examples
+    --------
+    >>> x = torch.randn(3, 7, 6, dtype=torch.complex128)
+    >>> bool(torch.allclose(ifft2c(fft2c(x)), x))
+    True
+    """
+    k = _as_complex(k, "k")
+    dims = (-2, -1)
+    shifted = torch.fft.ifftshift(k, dim=dims)
+    return torch.fft.fftshift(torch.fft.ifft2(shifted, norm="ortho"), dim=dims)
+
+
+def rss(x: torch.Tensor, dim: int = 0) -> torch.Tensor:
+    """Root-sum-of-squares over the coil axis: ``sqrt(sum_c |x_c|^2)``.
+
+    With coil sensitivities normalised so that ``sum_c |S_c|^2 = 1``, the
+    root-sum-of-squares of the coil images ``S_c x`` is ``|x|``.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    x : torch.Tensor, real or complex
+        Coil images (or any tensor); at least one axis.
+    dim : int, default 0
+        The coil axis.
+
+    Returns
+    -------
+    torch.Tensor
+        Real, with the axis ``dim`` removed.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a tensor, or ``dim`` is not one of its axes.
+
+    Examples
+    --------
+    >>> rss(torch.tensor([[3.0, 0.0], [4.0, 1.0]]))
+    tensor([5., 1.])
+    >>> rss(torch.tensor([[3j], [4.0 + 0j]]), dim=0)
+    tensor([5.])
+    """
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if x.ndim == 0 or not -x.ndim <= dim < x.ndim:
+        raise ValueError(
+            f"dim must be an axis of x (from {-x.ndim} to {x.ndim - 1}), got {dim!r}"
+        )
+    return torch.sqrt(torch.sum(torch.abs(x) ** 2, dim=dim))
+
+
+def cartesian_mask(
+    width: int,
+    *,
+    acceleration: float,
+    center_fraction: float,
+    kind: str = "random",
+    seed: int = 0,
+) -> NDArray[np.bool_]:
+    """A Cartesian undersampling mask over the phase-encoding lines, with fastMRI's
+    semantics for the centre.
+
+    ``n_low = round(width * center_fraction)`` consecutive lines are fully sampled,
+    starting at ``(width - n_low + 1) // 2`` (the band around the zero frequency
+    at ``width // 2`` of :func:`fft2c`).  Outside the band further lines are added
+    until the mask holds ``max(n_low, round(width / acceleration))`` lines in all:
+
+    - ``"random"``: that many lines drawn uniformly without replacement from the
+      lines outside the band.  fastMRI's ``RandomMaskFunc`` instead keeps each
+      outside line independently with probability
+      ``(width / acceleration - n_low) / (width - n_low)``, so only the *expected*
+      number of lines is ``width / acceleration`` and the acceleration of one mask
+      varies; here it is exact for every seed.
+    - ``"equispaced"``: the outside lines, in order, are taken at evenly spaced
+      positions (spacing ``(width - n_low) / r`` for ``r`` lines, rounded to the
+      nearest line) from a random offset, so the count is exact as well.
+
+    The same arguments give the same mask.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    width : int
+        Number of phase-encoding lines (the last axis of k-space), ``>= 1``.
+    acceleration : float
+        Undersampling factor, ``>= 1``.
+    center_fraction : float
+        Fraction of lines in the fully sampled centre, in ``[0, 1]``.
+    kind : {"random", "equispaced"}, default "random"
+    seed : int, default 0
+        Seed of the random lines (and of the equispaced offset).
+
+    Returns
+    -------
+    ndarray of bool, shape (width,)
+
+    Raises
+    ------
+    ValueError
+        For a width below 1, an acceleration below 1, a centre fraction outside
+        ``[0, 1]``, an unknown kind or a negative seed.
+
+    Examples
+    --------
+    >>> mask = cartesian_mask(368, acceleration=4, center_fraction=0.08, seed=0)
+    >>> int(mask.sum()), bool(mask[170:199].all())  # 92 lines; centre 29 lines
+    (92, True)
+    >>> m2 = cartesian_mask(
+    ...     16, acceleration=4, center_fraction=0.125, kind="equispaced"
+    ... )
+    >>> m2.astype(int).tolist().count(1)
+    4
+    """
+    width = check_int(width, "width", 1)
+    seed = check_int(seed, "seed", 0)
+    if isinstance(acceleration, bool) or not (
+        isinstance(acceleration, (int, float, np.integer, np.floating))
+        and np.isfinite(acceleration)
+        and acceleration >= 1
+    ):
+        raise ValueError(f"acceleration must be a number >= 1, got {acceleration!r}")
+    if isinstance(center_fraction, bool) or not (
+        isinstance(center_fraction, (int, float, np.integer, np.floating))
+        and 0 <= center_fraction <= 1
+    ):
+        raise ValueError(
+            f"center_fraction must be a number in [0, 1], got {center_fraction!r}"
+        )
+    if kind not in MASK_KINDS:
+        raise ValueError(f"kind must be one of {MASK_KINDS}, got {kind!r}")
+    n_low = round(width * center_fraction)
+    start = (width - n_low + 1) // 2
+    mask = np.zeros(width, dtype=bool)
+    mask[start : start + n_low] = True
+    outside = np.flatnonzero(~mask)
+    extra = min(max(round(width / acceleration) - n_low, 0), outside.size)
+    if extra == 0:
+        return mask
+    rng = np.random.default_rng(seed)
+    if kind == "random":
+        chosen = rng.choice(outside, size=extra, replace=False)
+    else:
+        spacing = outside.size / extra
+        offset = rng.uniform(0, spacing)
+        positions = np.floor(offset + spacing * np.arange(extra) + 0.5).astype(int)
+        chosen = outside[np.minimum(positions, outside.size - 1)]
+    mask[chosen] = True
+    return mask
+
+
+def load_fastmri_slice(
+    path: str | Path, index: int
+) -> tuple[NDArray[np.complex64], NDArray[np.float32] | None]:
+    """One slice of a fastMRI ``.h5`` file: its k-space and its reference image.
+
+    The public fastMRI layout: a dataset ``kspace`` of shape (slices, coils, H, W)
+    for multi-coil files or (slices, H, W) for single-coil ones (complex64), and,
+    in the training and validation files, ``reconstruction_rss`` (multi-coil) or
+    ``reconstruction_esc`` (single-coil) of shape (slices, 320, 320); further
+    ``ismrmrd_header`` and the attributes ``acquisition`` and ``max``, which this
+    function does not need.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.h5`` file.
+    index : int
+        The slice, ``0 <= index < slices``.
+
+    Returns
+    -------
+    kspace : ndarray of complex64, shape (coils, H, W)
+        A single-coil file gets a coil axis of length 1.
+    target : ndarray of float32, shape (320, 320), or None
+        ``reconstruction_rss`` (or else ``reconstruction_esc``) of the slice;
+        ``None`` when the file has neither (e.g. test files).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file has no ``kspace`` dataset of 3 or 4 axes, or ``index`` is out of
+        range.
+
+    Examples
+    --------
+    >>> load_fastmri_slice("no_such_file.h5", 0)
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no fastMRI file at no_such_file.h5
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no fastMRI file at {path}")
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        if "kspace" not in f:
+            raise ValueError(f"{path} has no 'kspace' dataset (keys: {sorted(f)})")
+        ksp = f["kspace"]
+        if ksp.ndim not in (3, 4):
+            raise ValueError(
+                f"'kspace' must have shape (slices, coils, H, W) or (slices, H, W), "
+                f"got {ksp.shape}"
+            )
+        n_slices = ksp.shape[0]
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise ValueError(f"index must be an integer, got {index!r}")
+        if not 0 <= index < n_slices:
+            raise ValueError(
+                f"index must be in [0, {n_slices - 1}] ({n_slices} slices in "
+                f"{path.name}), got {index}"
+            )
+        kspace = np.asarray(ksp[int(index)], dtype=np.complex64)
+        if kspace.ndim == 2:
+            kspace = kspace[None]
+        target = None
+        for key in ("reconstruction_rss", "reconstruction_esc"):
+            if key in f:
+                target = np.asarray(f[key][int(index)], dtype=np.float32)
+                break
+    return kspace, target

@@ -1,0 +1,242 @@
+"""Tests of dd_lib.mri: the centred FFT, root-sum-of-squares, Cartesian masks and the
+fastMRI reader (files in the public fastMRI layout are written here)."""
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+import dd_lib as dd
+
+
+def _complex(shape, seed, dtype=torch.complex128):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(shape, generator=g, dtype=dtype)
+
+
+# --- fft2c / ifft2c ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (7, 9), (3, 6, 5), (2, 4, 10, 11)])
+def test_fft2c_inverts_and_is_orthonormal(shape):
+    x = _complex(shape, 0)
+    k = dd.fft2c(x)
+    torch.testing.assert_close(dd.ifft2c(k), x)
+    torch.testing.assert_close(dd.fft2c(dd.ifft2c(x)), x)
+    torch.testing.assert_close(torch.linalg.norm(k), torch.linalg.norm(x))
+
+
+@pytest.mark.parametrize("shape", [(8, 6), (7, 5)])
+def test_fft2c_is_numpys_centred_orthonormal_transform(shape):
+    x = _complex(shape, 1)
+    a = x.numpy()
+    ref = np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(a), norm="ortho"))
+    np.testing.assert_allclose(dd.fft2c(x).numpy(), ref, atol=1e-12)
+    # the constant image has all its energy at the centre of k-space
+    one = torch.ones(shape, dtype=torch.complex128)
+    k = dd.fft2c(one).abs()
+    centre = (shape[0] // 2, shape[1] // 2)
+    assert float(k[centre]) == pytest.approx(np.sqrt(shape[0] * shape[1]))
+    assert float(k.sum() - k[centre]) == pytest.approx(0, abs=1e-9)
+
+
+def test_fft2c_keeps_batch_axes_and_dtype():
+    x = _complex((2, 3, 4, 4), 2, dtype=torch.complex64)
+    k = dd.fft2c(x)
+    assert k.shape == x.shape
+    assert k.dtype == torch.complex64
+    # each image of the batch is transformed on its own
+    torch.testing.assert_close(k[1, 2], dd.fft2c(x[1, 2]))
+
+
+@pytest.mark.parametrize(
+    ("x", "match"),
+    [
+        (np.ones((4, 4), dtype=complex), "torch.Tensor"),
+        (torch.ones(4, dtype=torch.complex64), "two axes"),
+        (torch.ones(4, 4), "complex"),
+    ],
+)
+def test_fft2c_bad_input(x, match):
+    with pytest.raises(ValueError, match=match):
+        dd.fft2c(x)
+    with pytest.raises(ValueError, match=match):
+        dd.ifft2c(x)
+
+
+# --- rss -----------------------------------------------------------------------------
+
+
+def test_rss_of_normalised_coil_images_is_the_magnitude():
+    x = _complex((6, 5), 3)
+    sens = _complex((4, 6, 5), 4)
+    sens = sens / torch.sqrt(torch.sum(sens.abs() ** 2, dim=0))  # sum_c |S_c|^2 = 1
+    torch.testing.assert_close(dd.rss(sens * x, dim=0), x.abs())
+    assert dd.rss(sens * x).dtype == torch.float64
+
+
+def test_rss_axis_and_bad_input():
+    x = torch.tensor([[[3.0, 0.0]], [[4.0, 2.0]]])  # shape (2, 1, 2)
+    torch.testing.assert_close(dd.rss(x, dim=0), torch.tensor([[5.0, 2.0]]))
+    torch.testing.assert_close(
+        dd.rss(x, dim=-1), torch.tensor([[3.0], [float(np.sqrt(20))]])
+    )
+    with pytest.raises(ValueError, match="axis"):
+        dd.rss(x, dim=3)
+    with pytest.raises(ValueError, match=r"torch\.Tensor"):
+        dd.rss(np.ones(3))
+
+
+# --- cartesian_mask ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", dd.MASK_KINDS)
+@pytest.mark.parametrize(
+    ("width", "acc", "cf"),
+    [(368, 4, 0.08), (368, 8, 0.04), (320, 4, 0.08), (37, 3, 0.1)],
+)
+def test_cartesian_mask_counts_and_centre(kind, width, acc, cf):
+    mask = dd.cartesian_mask(
+        width, acceleration=acc, center_fraction=cf, kind=kind, seed=5
+    )
+    assert mask.dtype == bool
+    assert mask.shape == (width,)
+    n_low = round(width * cf)
+    start = (width - n_low + 1) // 2
+    assert mask[start : start + n_low].all()
+    # fastMRI's centre band contains the zero frequency of fft2c (index width // 2)
+    assert start <= width // 2 < start + n_low
+    assert int(mask.sum()) == max(n_low, round(width / acc))
+
+
+def test_cartesian_mask_same_seed_same_mask_and_seeds_differ():
+    kw = dict(acceleration=4, center_fraction=0.08)
+    a = dd.cartesian_mask(368, seed=1, **kw)
+    np.testing.assert_array_equal(a, dd.cartesian_mask(368, seed=1, **kw))
+    assert not np.array_equal(a, dd.cartesian_mask(368, seed=2, **kw))
+
+
+def test_cartesian_mask_random_lines_are_uniform_outside_the_centre():
+    # every outside line is chosen with the same probability (r / outside lines)
+    width, kw = 64, dict(acceleration=4, center_fraction=0.125)
+    masks = np.array(
+        [dd.cartesian_mask(width, seed=s, **kw) for s in range(2000)], dtype=float
+    )
+    n_low = 8
+    start = (width - n_low + 1) // 2
+    outside = np.ones(width, dtype=bool)
+    outside[start : start + n_low] = False
+    p = (16 - n_low) / outside.sum()
+    freq = masks[:, outside].mean(axis=0)
+    # 2000 draws: standard error sqrt(p(1-p)/2000) = 0.0079; 5 standard errors
+    assert np.abs(freq - p).max() < 5 * np.sqrt(p * (1 - p) / 2000)
+
+
+def test_cartesian_mask_equispaced_spacing():
+    width = 100
+    mask = dd.cartesian_mask(
+        width, acceleration=5, center_fraction=0.1, kind="equispaced", seed=3
+    )
+    n_low = 10
+    start = (width - n_low + 1) // 2
+    outside = np.flatnonzero(
+        ~np.isin(np.arange(width), np.arange(start, start + n_low))
+    )
+    chosen = np.flatnonzero(np.isin(outside, np.flatnonzero(mask)))
+    # 10 lines among the 90 outside ones: gaps of 9 outside lines, +-1 from rounding
+    assert chosen.size == 10
+    assert set(np.diff(chosen)) <= {8, 9, 10}
+
+
+def test_cartesian_mask_edge_cases():
+    # acceleration 1 samples everything; a centre larger than width / acceleration
+    # is kept whole
+    assert dd.cartesian_mask(20, acceleration=1, center_fraction=0.1).all()
+    m = dd.cartesian_mask(20, acceleration=10, center_fraction=0.5)
+    assert int(m.sum()) == 10
+    assert m[5:15].all()
+    assert int(dd.cartesian_mask(1, acceleration=1, center_fraction=0).sum()) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(width=0), "width"),
+        (dict(acceleration=0.5), "acceleration"),
+        (dict(acceleration=float("inf")), "acceleration"),
+        (dict(center_fraction=1.5), "center_fraction"),
+        (dict(center_fraction=-0.1), "center_fraction"),
+        (dict(kind="poisson"), "kind"),
+        (dict(seed=-1), "seed"),
+    ],
+)
+def test_cartesian_mask_bad_input(kwargs, match):
+    args = dict(width=32, acceleration=4, center_fraction=0.08)
+    args.update(kwargs)
+    width = args.pop("width")
+    with pytest.raises(ValueError, match=match):
+        dd.cartesian_mask(width, **args)
+
+
+# --- load_fastmri_slice --------------------------------------------------------------
+
+
+def _write(path, kspace, **datasets):
+    with h5py.File(path, "w") as f:
+        f.create_dataset("kspace", data=kspace)
+        for key, value in datasets.items():
+            f.create_dataset(key, data=value)
+        f.create_dataset("ismrmrd_header", data=np.bytes_(b"<ismrmrdHeader/>"))
+        f.attrs["acquisition"] = "CORPD_FBK"
+        f.attrs["max"] = 1.0
+
+
+def test_load_multicoil_slice_and_target(tmp_path):
+    rng = np.random.default_rng(0)
+    ksp = rng.standard_normal((3, 4, 16, 12)) + 1j * rng.standard_normal((3, 4, 16, 12))
+    ksp = ksp.astype(np.complex64)
+    target = rng.random((3, 320, 320)).astype(np.float32)
+    path = tmp_path / "file_multicoil.h5"
+    _write(path, ksp, reconstruction_rss=target)
+    k1, t1 = dd.load_fastmri_slice(path, 1)
+    assert k1.shape == (4, 16, 12)
+    assert k1.dtype == np.complex64
+    np.testing.assert_array_equal(k1, ksp[1])
+    np.testing.assert_array_equal(t1, target[1])
+    k2, _ = dd.load_fastmri_slice(str(path), np.int64(2))  # str paths, NumPy indices
+    np.testing.assert_array_equal(k2, ksp[2])
+
+
+def test_load_singlecoil_gets_a_coil_axis_and_esc_target(tmp_path):
+    ksp = (np.arange(2 * 8 * 6) * (1 + 1j)).reshape(2, 8, 6).astype(np.complex64)
+    esc = np.ones((2, 320, 320), dtype=np.float32)
+    path = tmp_path / "file_singlecoil.h5"
+    _write(path, ksp, reconstruction_esc=esc)
+    k, t = dd.load_fastmri_slice(path, 0)
+    assert k.shape == (1, 8, 6)
+    np.testing.assert_array_equal(k[0], ksp[0])
+    assert t is not None
+    assert t.shape == (320, 320)
+
+
+def test_load_without_target_and_errors(tmp_path):
+    ksp = np.zeros((2, 3, 8, 8), dtype=np.complex64)
+    path = tmp_path / "test_file.h5"
+    _write(path, ksp)
+    _, t = dd.load_fastmri_slice(path, 0)
+    assert t is None
+    with pytest.raises(FileNotFoundError, match="no fastMRI file"):
+        dd.load_fastmri_slice(tmp_path / "missing.h5", 0)
+    for bad in (-1, 2, 1.0, True):
+        with pytest.raises(ValueError, match="index"):
+            dd.load_fastmri_slice(path, bad)
+    empty = tmp_path / "empty.h5"
+    with h5py.File(empty, "w") as f:
+        f.create_dataset("image", data=np.zeros(3))
+    with pytest.raises(ValueError, match="kspace"):
+        dd.load_fastmri_slice(empty, 0)
+    flat = tmp_path / "flat.h5"
+    with h5py.File(flat, "w") as f:
+        f.create_dataset("kspace", data=np.zeros((4, 4), dtype=np.complex64))
+    with pytest.raises(ValueError, match="slices"):
+        dd.load_fastmri_slice(flat, 0)
