@@ -108,7 +108,16 @@ from .kernels import gaussian_kernel, triangular_kernel
 # --- chapter 1: least squares and its spectral filter -------------------------
 from .least_squares import gd_least_squares, gd_residual_closed_form, gd_residual_factor
 from .metrics import psnr, ssim
-from .mri import MASK_KINDS, cartesian_mask, fft2c, ifft2c, load_fastmri_slice, rss
+from .mri import (
+    MASK_KINDS,
+    MultiCoilFourier,
+    cartesian_mask,
+    center_crop,
+    fft2c,
+    ifft2c,
+    load_fastmri_slice,
+    rss,
+)
 from .operators import GaussianMeasurement, PixelMask, RandomSignsFourier
 from .plotting import PALETTE, use_course_style
 
@@ -268,4 +277,6 @@ __all__ = [
     "MASK_KINDS",
     "cartesian_mask",
     "load_fastmri_slice",
+    "MultiCoilFourier",
+    "center_crop",
 ]

@@ -36,6 +36,8 @@ __all__ = [
     "MASK_KINDS",
     "cartesian_mask",
     "load_fastmri_slice",
+    "MultiCoilFourier",
+    "center_crop",
 ]
 
 #: The kinds of :func:`cartesian_mask`.
@@ -343,3 +345,201 @@ def load_fastmri_slice(
                 target = np.asarray(f[key][int(index)], dtype=np.float32)
                 break
     return kspace, target
+
+
+def _as_complex_tensor(x: Any, name: str, ndim: int) -> torch.Tensor:
+    t = torch.as_tensor(x)
+    if t.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} axes, got shape {tuple(t.shape)}")
+    if not t.is_complex():
+        t = t.to(torch.complex64)
+    if not bool(torch.isfinite(torch.view_as_real(t)).all()):
+        raise ValueError(f"{name} must be finite")
+    return t.to(torch.complex64)
+
+
+def _complex_to_channels(z: torch.Tensor) -> torch.Tensor:
+    """(coils, H, W) complex -> (1, 2 coils, H, W) real: channel 2c is the real part of
+    coil c, channel 2c + 1 its imaginary part."""
+    coils = z.shape[0]
+    return torch.view_as_real(z).permute(0, 3, 1, 2).reshape(1, 2 * coils, *z.shape[1:])
+
+
+def _channels_to_complex(x: torch.Tensor, coils: int) -> torch.Tensor:
+    """(1, 2 coils, H, W) real -> (coils, H, W) complex; inverse of the above."""
+    h, w = x.shape[-2:]
+    pairs = x.reshape(coils, 2, h, w).permute(0, 2, 3, 1).contiguous()
+    return torch.view_as_complex(
+        pairs.float() if pairs.dtype != torch.float64 else pairs
+    )
+
+
+class MultiCoilFourier(torch.nn.Module):
+    """Multi-coil Cartesian MRI forward operator for :func:`dd_lib.fit`: per-coil
+    centred FFT, then the sampled phase-encoding lines, with real and imaginary parts
+    as channels (``fit`` works with real tensors).
+
+    Two variants (chapter 9):
+
+    - **with coil sensitivities** ``S`` (``sensitivities`` given): the network
+      outputs one complex image as 2 channels (real, imaginary), and
+      ``A(x) = M F S x``;
+    - **without** (``coils`` given, as in the authors' code): the network outputs
+      ``2 * coils`` channels, one complex image per coil (channel ``2c`` the real
+      part of coil ``c``, ``2c + 1`` its imaginary part), ``A(x_1..x_C) = M F x_c``
+      per coil; the image is their root-sum-of-squares (:meth:`image`).
+
+    The measurements, of shape ``(1, 2 * coils, H, lines)``, are the sampled columns
+    of the centred k-space of every coil, real and imaginary parts interleaved as
+    above; :meth:`measure` makes them from complex k-space.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    mask : array_like of bool, shape (W,)
+        Sampled phase-encoding lines (:func:`cartesian_mask`); at least one.
+    shape : tuple of int
+        Image shape ``(H, W)``.
+    sensitivities : array_like, complex, shape (coils, H, W), optional
+        Coil sensitivity maps (variant 1).
+    coils : int, optional
+        Number of coils, when no sensitivities are given (variant 2).
+    device : torch.device or str, optional
+        Default :func:`dd_lib.get_device`.
+
+    Raises
+    ------
+    ValueError
+        If the mask is not a boolean vector of length ``W`` with a sampled line,
+        the sensitivities do not have shape ``(coils, H, W)``, or neither (or both)
+        of ``sensitivities`` and ``coils`` are given.
+
+    Examples
+    --------
+    >>> mask = cartesian_mask(8, acceleration=2, center_fraction=0.25)
+    >>> A = MultiCoilFourier(mask, (6, 8), coils=3, device="cpu")
+    >>> A.in_channels, tuple(A(torch.zeros(1, 6, 6, 8)).shape)
+    (6, (1, 6, 6, 4))
+    """
+
+    mask: torch.Tensor
+    lines: torch.Tensor
+    sens: torch.Tensor | None
+
+    def __init__(
+        self,
+        mask: Any,
+        shape: tuple[int, int],
+        *,
+        sensitivities: Any = None,
+        coils: int | None = None,
+        device: Any = None,
+    ) -> None:
+        from .config import get_device
+
+        super().__init__()
+        if len(tuple(shape)) != 2:
+            raise ValueError(f"shape must be (H, W), got {shape!r}")
+        self.shape = (check_int(shape[0], "H", 1), check_int(shape[1], "W", 1))
+        m = np.asarray(mask)
+        if m.dtype != bool or m.shape != (self.shape[1],) or not m.any():
+            raise ValueError(
+                f"mask must be a boolean vector of length W = {self.shape[1]} with at "
+                f"least one sampled line, got dtype {m.dtype} and shape {m.shape}"
+            )
+        if (sensitivities is None) == (coils is None):
+            raise ValueError(
+                "give either sensitivities (shape (coils, H, W)) or coils, not both"
+            )
+        self.register_buffer("mask", torch.as_tensor(m))
+        self.register_buffer("lines", torch.as_tensor(np.flatnonzero(m)))
+        if sensitivities is not None:
+            sens = _as_complex_tensor(sensitivities, "sensitivities", 3)
+            if tuple(sens.shape[1:]) != self.shape:
+                raise ValueError(
+                    f"sensitivities must have shape (coils, {self.shape[0]}, "
+                    f"{self.shape[1]}), got {tuple(sens.shape)}"
+                )
+            self.register_buffer("sens", sens)
+            self.coils = int(sens.shape[0])
+            self.in_channels = 2
+        else:
+            self.sens = None
+            self.coils = check_int(coils, "coils", 1)
+            self.in_channels = 2 * self.coils
+        self.to(get_device() if device is None else torch.device(device))
+
+    def _check_input(self, x: torch.Tensor) -> None:
+        want = (1, self.in_channels, *self.shape)
+        if tuple(x.shape) != want:
+            raise ValueError(f"the input must have shape {want}, got {tuple(x.shape)}")
+
+    def coil_images(self, x: torch.Tensor) -> torch.Tensor:
+        """The complex coil images ``(coils, H, W)`` of a network output."""
+        self._check_input(x)
+        if self.sens is None:
+            return _channels_to_complex(x, self.coils)
+        image = _channels_to_complex(x, 1)[0]
+        return self.sens * image
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(1, in_channels, H, W)`` real -> ``(1, 2 coils, H, lines)`` real."""
+        k = fft2c(self.coil_images(x))
+        return _complex_to_channels(k[..., self.lines])
+
+    def measure(self, kspace: Any) -> torch.Tensor:
+        """The measurements of a complex k-space ``(coils, H, W)`` (e.g. a fully
+        sampled acquisition): its sampled lines, as channels."""
+        k = _as_complex_tensor(kspace, "kspace", 3).to(self.mask.device)
+        if tuple(k.shape) != (self.coils, *self.shape):
+            raise ValueError(
+                f"kspace must have shape {(self.coils, *self.shape)}, "
+                f"got {tuple(k.shape)}"
+            )
+        return _complex_to_channels(k[..., self.lines])
+
+    def zero_filled(self, y: torch.Tensor) -> torch.Tensor:
+        """The zero-filled coil images ``(coils, H, W)``: the adjoint of the Fourier
+        sampling applied to the measurements ``y``."""
+        want = (1, 2 * self.coils, self.shape[0], int(self.lines.numel()))
+        if tuple(y.shape) != want:
+            raise ValueError(f"y must have shape {want}, got {tuple(y.shape)}")
+        k = torch.zeros(
+            (self.coils, *self.shape), dtype=torch.complex64, device=y.device
+        )
+        k[..., self.lines] = _channels_to_complex(y, self.coils).to(k.dtype)
+        return ifft2c(k)
+
+    def image(self, x: torch.Tensor) -> torch.Tensor:
+        """The magnitude image ``(H, W)`` of a network output: ``|x|`` with
+        sensitivities, the root-sum-of-squares of the coil images without."""
+        self._check_input(x)
+        if self.sens is None:
+            return rss(self.coil_images(x), dim=0)
+        return _channels_to_complex(x, 1)[0].abs()
+
+
+def center_crop(x: Any, size: tuple[int, int]) -> Any:
+    """The central ``size`` crop of the last two axes (fastMRI's: start at
+    ``(H - h) // 2``); works on NumPy arrays and torch tensors.
+
+    Taught in chapter 9 (the 640 x 368 multi-coil k-space gives 640 x 368 images with
+    2x readout oversampling; fastMRI evaluates on the central 320 x 320).
+
+    Raises
+    ------
+    ValueError
+        If the crop is larger than the image.
+
+    Examples
+    --------
+    >>> center_crop(np.arange(25).reshape(5, 5), (3, 3))[0].tolist()
+    [6, 7, 8]
+    """
+    h, w = x.shape[-2:]
+    ch, cw = size
+    if not (1 <= ch <= h and 1 <= cw <= w):
+        raise ValueError(f"the crop {size} must fit in the image {(h, w)}")
+    top, left = (h - ch) // 2, (w - cw) // 2
+    return x[..., top : top + ch, left : left + cw]

@@ -240,3 +240,110 @@ def test_load_without_target_and_errors(tmp_path):
         f.create_dataset("kspace", data=np.zeros((4, 4), dtype=np.complex64))
     with pytest.raises(ValueError, match="slices"):
         dd.load_fastmri_slice(flat, 0)
+
+
+# --- MultiCoilFourier and center_crop ---------------------------------------------
+
+
+def _mask(width=8):
+    return dd.cartesian_mask(width, acceleration=2, center_fraction=0.25, seed=1)
+
+
+def _channels(z):
+    """(coils, H, W) complex -> (1, 2 coils, H, W): real, imaginary per coil."""
+    return torch.view_as_real(z).permute(0, 3, 1, 2).reshape(1, -1, *z.shape[1:])
+
+
+def test_multicoil_without_sensitivities_is_fft_of_each_coil():
+    mask = _mask()
+    A = dd.MultiCoilFourier(mask, (6, 8), coils=3, device="cpu")
+    coils = _complex((3, 6, 8), 5, dtype=torch.complex64)
+    y = A(_channels(coils))
+    assert tuple(y.shape) == (1, 6, 6, int(mask.sum()))
+    ref = np.fft.fftshift(
+        np.fft.fft2(np.fft.ifftshift(coils.numpy(), axes=(-2, -1)), norm="ortho"),
+        axes=(-2, -1),
+    )[..., mask]
+    np.testing.assert_allclose(y[0, 0::2].numpy(), ref.real, atol=1e-5)
+    np.testing.assert_allclose(y[0, 1::2].numpy(), ref.imag, atol=1e-5)
+    # the image is the root-sum-of-squares of the coil images
+    torch.testing.assert_close(A.image(_channels(coils)), dd.rss(coils))
+
+
+def test_multicoil_with_sensitivities_and_measure():
+    mask = _mask()
+    sens = _complex((4, 6, 8), 6, dtype=torch.complex64)
+    sens = sens / torch.sqrt(torch.sum(sens.abs() ** 2, dim=0))
+    A = dd.MultiCoilFourier(mask, (6, 8), sensitivities=sens, device="cpu")
+    assert A.in_channels == 2
+    image = _complex((1, 6, 8), 7, dtype=torch.complex64)
+    x = _channels(image)
+    kspace = dd.fft2c(sens * image[0])
+    torch.testing.assert_close(A(x), A.measure(kspace))
+    # with sum_c |S_c|^2 = 1 the coil images' rss is |x|
+    torch.testing.assert_close(dd.rss(A.coil_images(x)), image[0].abs())
+    torch.testing.assert_close(A.image(x), image[0].abs())
+
+
+def test_multicoil_zero_filled_is_the_adjoint():
+    mask = _mask()
+    A = dd.MultiCoilFourier(mask, (6, 8), coils=2, device="cpu")
+    x = _channels(_complex((2, 6, 8), 8, dtype=torch.complex64))
+    y = torch.randn(
+        1, 4, 6, int(mask.sum()), generator=torch.Generator().manual_seed(9)
+    )
+    lhs = torch.sum(A(x) * y)
+    rhs = torch.sum(x * _channels(A.zero_filled(y)))
+    torch.testing.assert_close(lhs, rhs, rtol=1e-5, atol=1e-5)
+    # fully sampled: zero filling of the measurements returns the coil images
+    full = dd.MultiCoilFourier(np.ones(8, dtype=bool), (6, 8), coils=2, device="cpu")
+    torch.testing.assert_close(_channels(full.zero_filled(full(x))), x)
+
+
+def test_multicoil_fits_with_dd_fit():
+    mask = _mask(16)
+    A = dd.MultiCoilFourier(mask, (16, 16), coils=2, device="cpu")
+    target = _channels(_complex((2, 16, 16), 10, dtype=torch.complex64)) * 0.1 + 0.5
+    y = A(target).detach()
+    net = dd.DeepDecoder(16, 8, 2, 4, seed=0, device="cpu")
+    res = dd.fit(net, y, operator=A, steps=30, lr=0.01, record_every=10, progress=False)
+    assert res.loss[-1] < res.loss[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(mask=np.ones(8, dtype=int)), "boolean"),
+        (dict(mask=np.ones(7, dtype=bool)), "boolean"),
+        (dict(mask=np.zeros(8, dtype=bool)), "at least one"),
+        (dict(coils=None), "either"),
+        (dict(sensitivities=np.ones((2, 6, 8))), "either"),
+        (dict(coils=None, sensitivities=np.ones((2, 5, 8))), "sensitivities"),
+        (dict(shape=(6, 8, 1)), "shape"),
+    ],
+)
+def test_multicoil_bad_input(kwargs, match):
+    args = dict(mask=_mask(), shape=(6, 8), coils=2, device="cpu")
+    args.update(kwargs)
+    mask, shape = args.pop("mask"), args.pop("shape")
+    with pytest.raises(ValueError, match=match):
+        dd.MultiCoilFourier(mask, shape, **args)
+
+
+def test_multicoil_bad_shapes_at_call():
+    A = dd.MultiCoilFourier(_mask(), (6, 8), coils=2, device="cpu")
+    with pytest.raises(ValueError, match="input"):
+        A(torch.zeros(1, 2, 6, 8))
+    with pytest.raises(ValueError, match="kspace"):
+        A.measure(np.zeros((3, 6, 8), dtype=complex))
+    with pytest.raises(ValueError, match="y must"):
+        A.zero_filled(torch.zeros(1, 4, 6, 8))
+
+
+def test_center_crop():
+    a = np.arange(6 * 7).reshape(6, 7)
+    np.testing.assert_array_equal(dd.center_crop(a, (2, 3)), a[2:4, 2:5])
+    t = torch.arange(2 * 5 * 4).reshape(2, 5, 4)
+    assert tuple(dd.center_crop(t, (3, 2)).shape) == (2, 3, 2)
+    with pytest.raises(ValueError, match="fit"):
+        dd.center_crop(a, (7, 2))
