@@ -116,6 +116,7 @@ from .mri import (
     fft2c,
     ifft2c,
     load_fastmri_slice,
+    mri_metrics,
     rss,
 )
 from .operators import GaussianMeasurement, PixelMask, RandomSignsFourier
@@ -279,4 +280,5 @@ __all__ = [
     "load_fastmri_slice",
     "MultiCoilFourier",
     "center_crop",
+    "mri_metrics",
 ]

@@ -347,3 +347,34 @@ def test_center_crop():
     assert tuple(dd.center_crop(t, (3, 2)).shape) == (2, 3, 2)
     with pytest.raises(ValueError, match="fit"):
         dd.center_crop(a, (7, 2))
+
+
+def test_mri_metrics_fastmri_convention():
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    rng = np.random.default_rng(11)
+    target = rng.random((12, 10)) * 3
+    est = (target + 0.05 * rng.standard_normal((12, 10))) * np.exp(1j * 0.3)
+    out = dd.mri_metrics(target, est, crop=(8, 8))
+    ref = dd.center_crop(target, (8, 8))
+    mag = dd.center_crop(np.abs(est), (8, 8))
+    peak = ref.max()
+    assert out["psnr"] == pytest.approx(
+        peak_signal_noise_ratio(ref, mag, data_range=peak)
+    )
+    assert out["ssim"] == pytest.approx(
+        structural_similarity(ref, mag, data_range=peak)
+    )
+    # torch tensors and complex targets give the same numbers
+    out_t = dd.mri_metrics(
+        torch.as_tensor(target + 0j), torch.as_tensor(est), crop=(8, 8)
+    )
+    assert out_t == pytest.approx(out)
+    with pytest.raises(ValueError, match="same shape"):
+        dd.mri_metrics(target, est[:, :9])
+    with pytest.raises(ValueError, match="2-D"):
+        dd.mri_metrics(target[None], est[None])
+    with pytest.raises(ValueError, match="positive"):
+        dd.mri_metrics(np.zeros((8, 8)), np.ones((8, 8)))
+    with pytest.raises(ValueError, match="fit"):
+        dd.mri_metrics(target, est, crop=(20, 4))
