@@ -80,7 +80,8 @@ class DeepDecoder(nn.Module):
     """The deep decoder: an un-trained image generator with fixed convolutions only.
 
     Taught in chapter 6.  ``net()`` returns the image, shape ``(1, c, H, W)``
-    (or ``(1, c, n)`` for ``ndim=1``), with values in ``(0, 1)``.
+    (or ``(1, c, n)`` for ``ndim=1``), with values in ``(0, 1)`` (or any real values
+    with ``output="linear"``).
 
     Parameters
     ----------
@@ -97,6 +98,11 @@ class DeepDecoder(nn.Module):
         Spatial dimension: 2 for images, 1 for signals (linear upsampling).
     learnable_input : bool, default False
         Also train the input tensor (off in the papers).
+    output : {"sigmoid", "linear"}, default "sigmoid"
+        The last layer: the papers' sigmoid for images in ``(0, 1)``, or none, for
+        outputs of any sign such as the real and imaginary parts of MRI images
+        (chapter 9; the authors' MRI code has no output sigmoid).  The weights are
+        the same for the same seed.
     seed : int, optional
         Seed for the random input and the initial weights (PyTorch's default
         initialisation); without it the global torch generator is used.
@@ -107,7 +113,8 @@ class DeepDecoder(nn.Module):
     ------
     ValueError
         If ``channels < 1``, ``depth < 0``, ``out_channels < 1``, ``ndim`` is not 1
-        or 2, or ``out_size`` cannot be reached by ``depth`` 2x upsamplings.
+        or 2, ``output`` is unknown, or ``out_size`` cannot be reached by ``depth``
+        2x upsamplings.
 
     Examples
     --------
@@ -129,6 +136,7 @@ class DeepDecoder(nn.Module):
         *,
         ndim: int = 2,
         learnable_input: bool = False,
+        output: str = "sigmoid",
         seed: int | None = None,
         device: torch.device | str | None = None,
     ) -> None:
@@ -138,6 +146,9 @@ class DeepDecoder(nn.Module):
         c = check_int(out_channels, "out_channels", 1)
         if ndim not in (1, 2):
             raise ValueError(f"ndim must be 1 (signals) or 2 (images), got {ndim!r}")
+        if output not in ("sigmoid", "linear"):
+            raise ValueError(f"output must be 'sigmoid' or 'linear', got {output!r}")
+        self.output = output
         self.out_size = _check_out_size(out_size, d, ndim)
         self.channels, self.depth, self.out_channels, self.ndim = k, d, c, ndim
         conv = nn.Conv2d if ndim == 2 else nn.Conv1d
@@ -160,7 +171,8 @@ class DeepDecoder(nn.Module):
                 # channel normalisation: batch statistics of this one image, always
                 layers.append(norm(k, affine=True, track_running_stats=False))
             layers.append(conv(k, c, kernel_size=1, bias=False))
-            layers.append(nn.Sigmoid())
+            if output == "sigmoid":
+                layers.append(nn.Sigmoid())
             return nn.Sequential(*layers)
 
         if gen is None:
@@ -193,4 +205,5 @@ class DeepDecoder(nn.Module):
         return (
             f"out_size={self.out_size}, channels={self.channels}, depth={self.depth}, "
             f"out_channels={self.out_channels}"
+            + (", output='linear'" if self.output == "linear" else "")
         )

@@ -95,11 +95,28 @@ def test_deep_decoder_1d() -> None:
         (dict(out_size=(32, 32, 32), depth=1), "tuple of 2"),
         (dict(out_size=32.0, depth=1), "tuple of 2"),
         (dict(out_size=(32.5, 32), depth=1), "tuple of 2"),
+        (dict(out_size=32, output="tanh"), "output"),
     ],
 )
 def test_deep_decoder_bad_input(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         DeepDecoder(device=CPU, **kwargs)
+
+
+def test_linear_output_is_the_sigmoid_variant_before_its_sigmoid() -> None:
+    # same seed, same weights: the linear output is the logit of the sigmoid one,
+    # takes both signs, and the parameter count is unchanged
+    sig = DeepDecoder(16, channels=8, depth=2, out_channels=2, seed=3, device=CPU)
+    lin = DeepDecoder(
+        16, channels=8, depth=2, out_channels=2, output="linear", seed=3, device=CPU
+    )
+    with torch.no_grad():
+        a, b = sig(), lin()
+    torch.testing.assert_close(torch.sigmoid(b), a)
+    assert bool((b < 0).any())
+    assert bool((b > 0).any())
+    assert lin.num_parameters() == sig.num_parameters()
+    assert "output='linear'" in repr(lin)
 
 
 # ----------------------------------------------------------------- deep image prior
