@@ -118,6 +118,8 @@ from .mri import (
     load_fastmri_slice,
     mri_metrics,
     rss,
+    simulate_multicoil,
+    smooth_phase,
 )
 from .operators import GaussianMeasurement, PixelMask, RandomSignsFourier
 from .plotting import PALETTE, use_course_style
@@ -281,4 +283,6 @@ __all__ = [
     "MultiCoilFourier",
     "center_crop",
     "mri_metrics",
+    "smooth_phase",
+    "simulate_multicoil",
 ]

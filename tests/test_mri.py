@@ -378,3 +378,58 @@ def test_mri_metrics_fastmri_convention():
         dd.mri_metrics(np.zeros((8, 8)), np.ones((8, 8)))
     with pytest.raises(ValueError, match="fit"):
         dd.mri_metrics(target, est, crop=(20, 4))
+
+
+def test_smooth_phase():
+    phi = dd.smooth_phase((9, 7), amplitude=1.0)
+    assert phi.shape == (9, 7)
+    # the stated formula at the corners and the centre
+    assert phi[0, 0] == pytest.approx(-0.6 - 0.3 + 0.8 - 0.3)
+    assert phi[-1, -1] == pytest.approx(0.6 + 0.3 + 0.8 - 0.3)
+    assert phi[4, 3] == pytest.approx(-0.3)
+    np.testing.assert_array_equal(dd.smooth_phase((3, 3), amplitude=0.0), 0)
+    with pytest.raises(ValueError, match="shape"):
+        dd.smooth_phase((3, 3, 3))
+    with pytest.raises(ValueError, match="amplitude"):
+        dd.smooth_phase((3, 3), amplitude=np.inf)
+
+
+def test_simulate_multicoil_truth_and_noise():
+    rng = np.random.default_rng(12)
+    image = rng.random((24, 20))
+    out = dd.simulate_multicoil(image, coils=8, snr_db=20, seed=3)
+    sens = out["sensitivities"]
+    assert sens.shape == (8, 24, 20)
+    np.testing.assert_allclose(np.sum(np.abs(sens) ** 2, axis=0), 1, atol=1e-5)
+    # the ground truth: rss of the noiseless coil images is the image, |x| = image
+    coil_images = dd.ifft2c(torch.as_tensor(out["noiseless"]))
+    np.testing.assert_allclose(dd.rss(coil_images).numpy(), image, atol=1e-5)
+    np.testing.assert_allclose(np.abs(out["image"]), image, atol=1e-6)
+    # the noise has the stated SNR (480 x 8 complex samples: within 0.2 dB)
+    z = out["kspace"] - out["noiseless"]
+    snr = 10 * np.log10(
+        np.mean(np.abs(out["noiseless"]) ** 2) / np.mean(np.abs(z) ** 2)
+    )
+    assert snr == pytest.approx(20, abs=0.2)
+    # same seed, same noise; another seed, other noise; no SNR, no noise
+    again = dd.simulate_multicoil(image, coils=8, snr_db=20, seed=3)
+    np.testing.assert_array_equal(again["kspace"], out["kspace"])
+    other = dd.simulate_multicoil(image, coils=8, snr_db=20, seed=4)
+    assert not np.array_equal(other["kspace"], out["kspace"])
+    clean = dd.simulate_multicoil(image, coils=2)
+    np.testing.assert_array_equal(clean["kspace"], clean["noiseless"])
+
+
+@pytest.mark.parametrize(
+    ("image", "kwargs", "match"),
+    [
+        (np.ones(8), {}, "2-D"),
+        (-np.ones((8, 8)), {}, "non-negative"),
+        (np.full((8, 8), np.nan), {}, "finite"),
+        (np.ones((8, 8)), dict(coils=0), "coils"),
+        (np.ones((8, 8)), dict(seed=-1), "seed"),
+    ],
+)
+def test_simulate_multicoil_bad_input(image, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        dd.simulate_multicoil(image, **kwargs)
