@@ -64,6 +64,13 @@ def _as_complex(x: Any, name: str) -> torch.Tensor:
     return x
 
 
+def _centred(transform: Any, x: torch.Tensor) -> torch.Tensor:
+    """``fftshift(transform(ifftshift(x), norm="ortho"))`` over the last two axes."""
+    dims = (-2, -1)
+    shifted = torch.fft.ifftshift(x, dim=dims)
+    return torch.fft.fftshift(transform(shifted, norm="ortho"), dim=dims)
+
+
 def fft2c(x: torch.Tensor) -> torch.Tensor:
     """Centred orthonormal 2-D Fourier transform over the last two axes.
 
@@ -96,10 +103,7 @@ def fft2c(x: torch.Tensor) -> torch.Tensor:
     >>> bool(torch.allclose(k, torch.full((4, 5), 1 / 20**0.5, dtype=k.dtype)))
     True
     """
-    x = _as_complex(x, "x")
-    dims = (-2, -1)
-    shifted = torch.fft.ifftshift(x, dim=dims)
-    return torch.fft.fftshift(torch.fft.fft2(shifted, norm="ortho"), dim=dims)
+    return _centred(torch.fft.fft2, _as_complex(x, "x"))
 
 
 def ifft2c(k: torch.Tensor) -> torch.Tensor:
@@ -127,10 +131,7 @@ def ifft2c(k: torch.Tensor) -> torch.Tensor:
     >>> bool(torch.allclose(ifft2c(fft2c(x)), x))
     True
     """
-    k = _as_complex(k, "k")
-    dims = (-2, -1)
-    shifted = torch.fft.ifftshift(k, dim=dims)
-    return torch.fft.fftshift(torch.fft.ifft2(shifted, norm="ortho"), dim=dims)
+    return _centred(torch.fft.ifft2, _as_complex(k, "k"))
 
 
 def rss(x: torch.Tensor, dim: int = 0) -> torch.Tensor:
