@@ -109,15 +109,22 @@ from .kernels import gaussian_kernel, triangular_kernel
 from .least_squares import gd_least_squares, gd_residual_closed_form, gd_residual_factor
 from .metrics import psnr, ssim
 from .mri import (
+    BRAIN_SLICES_MM,
     MASK_KINDS,
+    SIGPY_METHODS,
+    MRIFit,
     MultiCoilFourier,
+    brain_slice,
     cartesian_mask,
     center_crop,
+    espirit_maps,
     fft2c,
+    fit_mri_decoder,
     ifft2c,
     load_fastmri_slice,
     mri_metrics,
     rss,
+    sigpy_reconstruction,
     simulate_multicoil,
     smooth_phase,
 )
@@ -283,6 +290,13 @@ __all__ = [
     "MultiCoilFourier",
     "center_crop",
     "mri_metrics",
+    "BRAIN_SLICES_MM",
+    "brain_slice",
     "smooth_phase",
     "simulate_multicoil",
+    "SIGPY_METHODS",
+    "espirit_maps",
+    "sigpy_reconstruction",
+    "MRIFit",
+    "fit_mri_decoder",
 ]

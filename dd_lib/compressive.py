@@ -124,9 +124,21 @@ _POWER_MARGIN = 1.05
 
 @functools.cache
 def _sigpy() -> Any:
-    """SigPy, imported on first use."""
-    import sigpy
+    """SigPy, imported on first use, with its soft threshold compiled for real
+    arrays first.
 
+    SigPy's ``soft_thresh`` is a Numba ``@vectorize`` ufunc that compiles a loop per
+    input type on first use, and NumPy's ufunc dispatch then takes the first loop the
+    inputs can be cast to safely.  If a complex reconstruction (chapter 9's MRI) runs
+    first, real inputs are cast to that complex loop and return complex arrays, which
+    break real reconstructions (chapter 8) in the same process.  Compiling the real
+    loops here, before any complex one, keeps both working in either order.
+    """
+    import sigpy
+    from sigpy.thresh import soft_thresh
+
+    for dtype in (np.float32, np.float64):
+        soft_thresh(0.5, np.zeros(2, dtype=dtype))
     return sigpy
 
 

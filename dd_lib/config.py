@@ -145,6 +145,13 @@ def scale() -> Scale:
 #:   (``"gaussian"`` dense; ``"fourier"`` structured, at paper scale),
 #:   ``fractions`` the m/n sweep (the second is Figure 1's m = n/4), ``mask_keep``
 #:   the pixel mask of the authors' code, ``noise`` the noise levels.
+#: * ``ch9``: ``size`` the brain slice's side (:func:`dd_lib.brain_slice`), ``coils``,
+#:   ``snr_db`` the k-space SNR, ``test_z`` / ``tune_z`` the test slice and the slice
+#:   the weights are tuned on (MNI z in mm), ``accelerations`` with their
+#:   ``center_fractions``, ``mask_seed``, ``lamdas`` the tuning grids of the SigPy
+#:   methods, ``slider_*`` the slider's grid, ``espirit_kernel`` / ``espirit_crop``
+#:   ESPIRiT's settings per acceleration, ``channels``, ``depth``, ``steps``, ``lr``,
+#:   ``record_every`` the deep decoder fits.
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "intro": {
         "book": {"n": 128, "k": 512, "steps": 2000},
@@ -385,6 +392,56 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
             "fractions": [0.1, 0.25, 0.5],
             "mask_keep": 1 / 3,
             "noise": [0.05, 0.2],
+        },
+    },
+    "ch9": {
+        "book": {
+            "size": 128,
+            "coils": 8,
+            "snr_db": 30.0,
+            "test_z": 18,
+            "tune_z": 8,
+            "accelerations": [4, 8],
+            "center_fractions": [0.08, 0.04],
+            "mask_seed": 1,
+            "lamdas": {
+                "sense": [1e-4, 1e-3, 1e-2],
+                "l1-wavelet": [1e-4, 3e-4, 1e-3, 1e-2],
+                "tv": [3e-3, 1e-2, 3e-2, 1e-1],
+            },
+            "slider_accelerations": [2, 4, 6, 8],
+            "slider_fractions": [0.04, 0.08, 0.16],
+            "espirit_kernel": [5, 3],
+            "espirit_crop": [0.95, 0.8],
+            "channels": 64,
+            "depth": 5,
+            "steps": 400,
+            "lr": 0.01,
+            "record_every": 10,
+        },
+        "paper": {
+            "size": 192,
+            "coils": 8,
+            "snr_db": 30.0,
+            "test_z": 18,
+            "tune_z": 8,
+            "accelerations": [4, 8],
+            "center_fractions": [0.08, 0.04],
+            "mask_seed": 1,
+            "lamdas": {
+                "sense": [1e-4, 1e-3, 1e-2],
+                "l1-wavelet": [1e-4, 3e-4, 1e-3, 1e-2],
+                "tv": [3e-3, 1e-2, 3e-2, 1e-1],
+            },
+            "slider_accelerations": [2, 4, 6, 8],
+            "slider_fractions": [0.04, 0.08, 0.16],
+            "espirit_kernel": [6, 5],
+            "espirit_crop": [0.95, 0.95],
+            "channels": 384,
+            "depth": 6,
+            "steps": 10000,
+            "lr": 0.0025,
+            "record_every": 50,
         },
     },
 }

@@ -20,6 +20,7 @@ first called.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from ._checks import check_int
+from ._checks import check_int, check_nonnegative
 from .metrics import psnr, ssim
 
 __all__ = [
@@ -40,8 +41,15 @@ __all__ = [
     "MultiCoilFourier",
     "center_crop",
     "mri_metrics",
+    "BRAIN_SLICES_MM",
+    "brain_slice",
     "smooth_phase",
     "simulate_multicoil",
+    "SIGPY_METHODS",
+    "espirit_maps",
+    "sigpy_reconstruction",
+    "MRIFit",
+    "fit_mri_decoder",
 ]
 
 #: The kinds of :func:`cartesian_mask`.
@@ -517,12 +525,11 @@ class MultiCoilFourier(torch.nn.Module):
         return ifft2c(k)
 
     def image(self, x: torch.Tensor) -> torch.Tensor:
-        """The magnitude image ``(H, W)`` of a network output: ``|x|`` with
-        sensitivities, the root-sum-of-squares of the coil images without."""
-        self._check_input(x)
-        if self.sens is None:
-            return rss(self.coil_images(x), dim=0)
-        return _channels_to_complex(x, 1)[0].abs()
+        """The magnitude image ``(H, W)`` of a network output: the root-sum-of-squares
+        of its coil images.  With sensitivities that is ``|x| sqrt(sum_c |S_c|^2)``:
+        ``|x|`` where the maps are normalised, and zero where they vanish (ESPIRiT
+        sets them to zero outside the object, where ``x`` is not measured)."""
+        return rss(self.coil_images(x), dim=0)
 
 
 def center_crop(x: Any, size: tuple[int, int]) -> Any:
@@ -614,6 +621,64 @@ def mri_metrics(
         "psnr": psnr(ref, est, data_range=peak),
         "ssim": ssim(ref, est, data_range=peak),
     }
+
+
+#: MNI z coordinates (mm) of the stored template slices (:func:`brain_slice`).
+BRAIN_SLICES_MM: tuple[int, ...] = (-2, 8, 18, 28)
+
+# rows and columns of the 192 x 192 (1 mm) square that holds the brain in every slice
+_BRAIN_BOX = (slice(19, 211), slice(2, 194))
+
+
+def brain_slice(z_mm: int = 18, size: int = 128) -> NDArray[np.float64]:
+    """An axial slice of the MNI ICBM152 2009a T1 template (a population average of
+    152 adult brains, skull-stripped), as a real image in [0, 1].
+
+    The slices ship with dd_lib (``dd_lib/data/mni152_t1_axial.npz``, made by
+    ``book/tools/make_brain_slices.py`` from the template in nilearn's wheel; the
+    template's licence notice is ``dd_lib/data/MNI152_NOTICE.txt``).  Each is the
+    central 192 x 192 mm of the 1 mm slice, in the radiological view (anterior up,
+    the subject's left on the right), resized to ``size`` x ``size`` with
+    anti-aliasing.  A template is smoother than one subject's scan.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    z_mm : int, default 18
+        MNI z coordinate of the slice, one of :data:`BRAIN_SLICES_MM`.
+    size : int, default 128
+        Side of the returned square image, at least 8.
+
+    Returns
+    -------
+    numpy.ndarray, shape (size, size)
+        Intensities in [0, 1] (0 outside the brain).
+
+    Raises
+    ------
+    ValueError
+        For a ``z_mm`` that is not stored or a ``size`` below 8.
+
+    Examples
+    --------
+    >>> img = brain_slice(18, size=64)
+    >>> img.shape, bool(0 <= img.min() and img.max() <= 1)
+    ((64, 64), True)
+    """
+    if z_mm not in BRAIN_SLICES_MM:
+        raise ValueError(f"z_mm must be one of {BRAIN_SLICES_MM}, got {z_mm!r}")
+    size = check_int(size, "size", 8)
+    from skimage.transform import resize
+
+    path = Path(__file__).parent / "data" / "mni152_t1_axial.npz"
+    with np.load(path) as data:
+        index = int(np.flatnonzero(data["z_mm"] == z_mm)[0])
+        codes = data["slices"][index][_BRAIN_BOX]
+    image = codes.astype(np.float64) / 255.0
+    if size != image.shape[0]:
+        image = resize(image, (size, size), order=3, anti_aliasing=True)
+    return np.clip(image, 0.0, 1.0)
 
 
 def smooth_phase(
@@ -736,3 +801,404 @@ def simulate_multicoil(
         "kspace": noisy.astype(np.complex64),
         "noiseless": k.astype(np.complex64),
     }
+
+
+# --- reconstructions: SigPy's classical methods and the deep decoder on k-space ---
+
+#: The classical reconstructions of :func:`sigpy_reconstruction` (SigPy's apps).
+SIGPY_METHODS: tuple[str, ...] = ("sense", "l1-wavelet", "tv")
+
+
+def _undersampled(kspace: Any, mask: Any) -> tuple[NDArray[np.complex64], NDArray[Any]]:
+    """Check a (coils, H, W) k-space and a (W,) boolean mask; zero unsampled lines."""
+    k = np.asarray(kspace)
+    if k.ndim != 3 or not np.iscomplexobj(k):
+        raise ValueError(
+            f"kspace must be a complex array (coils, H, W), got shape {k.shape} "
+            f"and dtype {k.dtype}"
+        )
+    m = np.asarray(mask)
+    if m.dtype != bool or m.shape != (k.shape[-1],) or not m.any():
+        raise ValueError(
+            f"mask must be a boolean vector of length W = {k.shape[-1]} with a "
+            f"sampled line, got dtype {m.dtype} and shape {m.shape}"
+        )
+    return (k * m).astype(np.complex64), m
+
+
+def espirit_maps(
+    kspace: Any,
+    mask: Any,
+    *,
+    calib_width: int,
+    kernel_width: int = 6,
+    crop: float = 0.95,
+) -> NDArray[np.complex64]:
+    """Coil sensitivities estimated from the fully sampled centre of undersampled
+    k-space by ESPIRiT (Uecker et al., 2014), through ``sigpy.mri.app.EspiritCalib``.
+
+    SigPy takes a centred ``calib_width`` x ``calib_width`` calibration region
+    whatever the mask, so ``calib_width`` must not exceed the fully sampled centre
+    lines, and the kernel must be smaller than the region.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    kspace : array_like, complex, shape (coils, H, W)
+        Multi-coil k-space (unsampled lines are zeroed here).
+    mask : array_like of bool, shape (W,)
+        The sampled phase-encoding lines.
+    calib_width : int
+        Side of the calibration region, at most the number of consecutive sampled
+        lines around the centre column ``W // 2``.
+    kernel_width : int, default 6
+        ESPIRiT kernel size, at least 2 and below ``calib_width``.
+    crop : float, default 0.95
+        Eigenvalue threshold in [0, 1) below which a pixel's maps are set to zero
+        (SigPy's default 0.95; a lower value keeps more of the field of view).
+
+    Returns
+    -------
+    numpy.ndarray, complex64, shape (coils, H, W)
+        The maps (zero where ESPIRiT finds no signal).
+
+    Raises
+    ------
+    ValueError
+        For bad k-space or mask, a calibration region wider than the sampled centre,
+        a kernel not smaller than it, or a ``crop`` outside [0, 1).
+
+    Examples
+    --------
+    >>> sim = simulate_multicoil(np.ones((24, 24)), coils=4, seed=0)
+    >>> mask = cartesian_mask(24, acceleration=2, center_fraction=0.5, seed=0)
+    >>> maps = espirit_maps(sim["kspace"], mask, calib_width=12, kernel_width=4)
+    >>> maps.shape, maps.dtype
+    ((4, 24, 24), dtype('complex64'))
+    """
+    k, m = _undersampled(kspace, mask)
+    calib_width = check_int(calib_width, "calib_width", 2)
+    kernel_width = check_int(kernel_width, "kernel_width", 2)
+    w = k.shape[-1]
+    start = w // 2 - calib_width // 2
+    if start < 0 or not m[start : start + calib_width].all():
+        raise ValueError(
+            f"calib_width = {calib_width} is wider than the fully sampled centre "
+            f"lines of the mask"
+        )
+    if kernel_width >= calib_width:
+        raise ValueError(
+            f"kernel_width must be below calib_width = {calib_width}, "
+            f"got {kernel_width}"
+        )
+    if not 0.0 <= crop < 1.0:
+        raise ValueError(f"crop must lie in [0, 1), got {crop!r}")
+    from sigpy.mri.app import EspiritCalib
+
+    maps = EspiritCalib(
+        k,
+        calib_width=calib_width,
+        kernel_width=kernel_width,
+        crop=crop,
+        show_pbar=False,
+    ).run()
+    return np.asarray(maps, dtype=np.complex64)
+
+
+def sigpy_reconstruction(
+    method: str,
+    kspace: Any,
+    mask: Any,
+    sensitivities: Any,
+    *,
+    lamda: float,
+    max_iter: int = 100,
+) -> NDArray[np.complex64]:
+    """A classical multi-coil reconstruction through SigPy's apps: SENSE
+    (``SenseRecon``, Tikhonov-regularised least squares), l1-wavelet
+    (``L1WaveletRecon``, Daubechies-4) or total variation (``TotalVariationRecon``).
+
+    SigPy's weights depend on the data's scale, so the k-space is first divided by
+    the maximum of its zero-filled root-sum-of-squares image, and the result
+    multiplied back: ``lamda`` is then relative to an image of peak about 1.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    method : {"sense", "l1-wavelet", "tv"}
+        The reconstruction (:data:`SIGPY_METHODS`).
+    kspace : array_like, complex, shape (coils, H, W)
+        Multi-coil k-space (unsampled lines are zeroed here).
+    mask : array_like of bool, shape (W,)
+        The sampled phase-encoding lines.
+    sensitivities : array_like, complex, shape (coils, H, W)
+        Coil maps (:func:`espirit_maps`, or the true maps as an oracle).
+    lamda : float
+        Regularisation weight, non-negative (SigPy's spelling).
+    max_iter : int, default 100
+        Iterations of SigPy's solver (its default).
+
+    Returns
+    -------
+    numpy.ndarray, complex64, shape (H, W)
+        The complex image.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, bad k-space, mask or maps, or a negative ``lamda``.
+
+    Examples
+    --------
+    >>> sim = simulate_multicoil(np.ones((16, 16)), coils=4, seed=0)
+    >>> mask = cartesian_mask(16, acceleration=2, center_fraction=0.25, seed=0)
+    >>> x = sigpy_reconstruction(
+    ...     "sense", sim["kspace"], mask, sim["sensitivities"], lamda=0.0
+    ... )
+    >>> x.shape, bool(np.allclose(np.abs(x), 1, atol=0.05))
+    ((16, 16), True)
+    """
+    if method not in SIGPY_METHODS:
+        raise ValueError(f"method must be one of {SIGPY_METHODS}, got {method!r}")
+    k, _ = _undersampled(kspace, mask)
+    maps = np.asarray(sensitivities)
+    if maps.shape != k.shape:
+        raise ValueError(
+            f"sensitivities must have the k-space's shape {k.shape}, got {maps.shape}"
+        )
+    lamda = check_nonnegative(lamda, "lamda")
+    max_iter = check_int(max_iter, "max_iter", 1)
+    from .compressive import _sigpy
+
+    _sigpy()  # real soft-threshold loops first (see there), then the complex ones
+    from sigpy.mri import app
+
+    zf_peak = float(rss(ifft2c(torch.as_tensor(k))).max())
+    scale = zf_peak if zf_peak > 0 else 1.0
+    y = k / scale
+    maps = maps.astype(np.complex64)
+    if method == "sense":
+        recon = app.SenseRecon(y, maps, lamda=lamda, max_iter=max_iter, show_pbar=False)
+    elif method == "l1-wavelet":
+        recon = app.L1WaveletRecon(
+            y, maps, lamda=lamda, max_iter=max_iter, show_pbar=False
+        )
+    else:
+        recon = app.TotalVariationRecon(
+            y, maps, lamda=lamda, max_iter=max_iter, show_pbar=False
+        )
+    return (np.asarray(recon.run()) * scale).astype(np.complex64)
+
+
+@dataclass
+class MRIFit:
+    """What :func:`fit_mri_decoder` returns.
+
+    Taught in chapter 9.
+
+    Attributes
+    ----------
+    image : numpy.ndarray, shape (H, W)
+        Magnitude image of the iterate with the lowest training loss (no ground
+        truth needed), in the data's units.
+    oracle_image : numpy.ndarray or None
+        Magnitude image of the recorded iterate closest to the target (needs the
+        ground truth), or None without a target.
+    iterations, loss : numpy.ndarray
+        The recorded iterations and training losses (mean squared error on the
+        measured k-space, in the scaled units the network was fitted in).
+    error : numpy.ndarray or None
+        Relative error ``||image_t - target|| / ||target||`` of the magnitude image
+        at the recorded iterations (None without a target).
+    lowest_loss_iteration : int
+    oracle_iteration : int or None
+    scale : float
+        The factor the k-space was multiplied by before fitting.
+    parameters : int
+        Trainable parameters of the network.
+    wall_time : float
+        Seconds the fit took.
+
+    Examples
+    --------
+    >>> sim = simulate_multicoil(np.ones((16, 16)), coils=2, seed=0)
+    >>> mask = cartesian_mask(16, acceleration=2, center_fraction=0.25, seed=0)
+    >>> res = fit_mri_decoder(
+    ...     sim["kspace"],
+    ...     mask,
+    ...     target=np.ones((16, 16)),
+    ...     channels=4,
+    ...     depth=2,
+    ...     steps=5,
+    ...     record_every=1,
+    ...     device="cpu",
+    ... )
+    >>> type(res).__name__, res.error.shape
+    ('MRIFit', (6,))
+    """
+
+    image: NDArray[np.float64]
+    oracle_image: NDArray[np.float64] | None
+    iterations: NDArray[np.int64]
+    loss: NDArray[np.float64]
+    error: NDArray[np.float64] | None
+    lowest_loss_iteration: int
+    oracle_iteration: int | None
+    scale: float
+    parameters: int
+    wall_time: float
+
+
+def fit_mri_decoder(
+    kspace: Any,
+    mask: Any,
+    *,
+    sensitivities: Any | None = None,
+    target: Any | None = None,
+    channels: int = 64,
+    depth: int = 5,
+    steps: int = 1000,
+    lr: float = 0.01,
+    record_every: int = 10,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+) -> MRIFit:
+    """Fit a deep decoder to undersampled multi-coil k-space (CS paper, Section 5).
+
+    Two variants (:class:`MultiCoilFourier`): with ``sensitivities`` the network
+    outputs one complex image ``x`` and the model is ``M F S x``; without, as in the
+    authors' code, it outputs every coil's complex image and the reconstruction is
+    their root-sum-of-squares.  The network has no output sigmoid.  As the authors
+    do, the k-space is first multiplied by ``||image of G(C_0)|| / ||zero-filled
+    rss||``, so that the data match the scale of the random network's output; the
+    result is divided back.  Adam minimises the mean squared error on the measured
+    k-space; the reconstruction is the iterate with the lowest training loss.
+
+    Taught in chapter 9.
+
+    Parameters
+    ----------
+    kspace : array_like, complex, shape (coils, H, W)
+        Multi-coil k-space (unsampled lines are dropped).
+    mask : array_like of bool, shape (W,)
+        The sampled phase-encoding lines.
+    sensitivities : array_like, complex, shape (coils, H, W), optional
+        Coil maps: variant 1.  Without: variant 2.
+    target : array_like, shape (H, W), optional
+        The true magnitude image, to record the error of the network's image at
+        every recorded iteration and the oracle iterate (closest to it).
+    channels, depth : int
+        The deep decoder's width and number of upsampling blocks (``H`` and ``W``
+        must be multiples of ``2**depth``).
+    steps : int
+        Adam steps.
+    lr : float, default 0.01
+        Adam's learning rate.
+    record_every : int, default 10
+        Record the loss (and error) every that many steps.
+    seed : int, default 0
+        Seed of the network's input and weights.
+    device : torch.device or str, optional
+        Default :func:`dd_lib.get_device`.
+
+    Returns
+    -------
+    MRIFit
+
+    Raises
+    ------
+    ValueError
+        For bad k-space, mask, maps or target, or bad network sizes or steps.
+
+    Examples
+    --------
+    >>> sim = simulate_multicoil(np.ones((32, 32)), coils=2, seed=0)
+    >>> mask = cartesian_mask(32, acceleration=2, center_fraction=0.25, seed=0)
+    >>> res = fit_mri_decoder(
+    ...     sim["kspace"], mask, channels=8, depth=2, steps=20, device="cpu"
+    ... )
+    >>> res.image.shape, bool(res.loss[-1] < res.loss[0])
+    ((32, 32), True)
+    """
+    from .config import get_device
+    from .deep_decoder import DeepDecoder
+    from .fitting import fit
+
+    k, m = _undersampled(kspace, mask)
+    coils, h, w = k.shape
+    device = get_device() if device is None else torch.device(device)
+    if sensitivities is not None:
+        op = MultiCoilFourier(m, (h, w), sensitivities=sensitivities, device=device)
+        if op.coils != coils:
+            raise ValueError(
+                f"sensitivities have {op.coils} coils, the k-space {coils}"
+            )
+    else:
+        op = MultiCoilFourier(m, (h, w), coils=coils, device=device)
+    y = op.measure(k)
+    net = DeepDecoder(
+        (h, w),
+        channels=channels,
+        depth=depth,
+        out_channels=op.in_channels,
+        output="linear",
+        seed=seed,
+        device=device,
+    )
+    with torch.no_grad():
+        start_norm = float(torch.linalg.norm(op.image(net())))
+        zf_norm = float(torch.linalg.norm(rss(op.zero_filled(y))))
+    scale = start_norm / zf_norm if zf_norm > 0 else 1.0
+    target_arr = None
+    if target is not None:
+        target_arr = np.asarray(target, dtype=np.float64)
+        if target_arr.shape != (h, w) or not np.all(np.isfinite(target_arr)):
+            raise ValueError(
+                f"target must be a finite real image of shape {(h, w)}, "
+                f"got shape {target_arr.shape}"
+            )
+    record_every = check_int(record_every, "record_every", 1)
+    steps = check_int(steps, "steps", 1)
+    recorded = set(range(0, steps + 1, record_every)) | {steps}
+    res = fit(
+        net,
+        y * scale,
+        op,
+        steps=steps,
+        lr=lr,
+        record_every=record_every,
+        snapshots=recorded if target_arr is not None else (),
+        progress=False,
+        precision="float32",
+    )
+
+    def magnitude(out: NDArray[np.float64]) -> NDArray[np.float64]:
+        t = torch.as_tensor(np.moveaxis(np.atleast_3d(out), -1, 0)[None]).float()
+        with torch.no_grad():
+            return op.image(t.to(device)).cpu().double().numpy() / scale
+
+    assert res.lowest_loss_output is not None
+    error = oracle_image = oracle_iteration = None
+    if target_arr is not None:
+        norm = float(np.linalg.norm(target_arr)) or 1.0
+        images = {t: magnitude(res.snapshots[t]) for t in res.iterations.tolist()}
+        error = np.array(
+            [np.linalg.norm(images[t] - target_arr) / norm for t in res.iterations]
+        )
+        best = int(np.argmin(error))
+        oracle_iteration = int(res.iterations[best])
+        oracle_image = images[oracle_iteration]
+    return MRIFit(
+        image=magnitude(res.lowest_loss_output),
+        oracle_image=oracle_image,
+        iterations=res.iterations,
+        loss=res.loss,
+        error=error,
+        lowest_loss_iteration=res.lowest_loss_iteration,
+        oracle_iteration=oracle_iteration,
+        scale=scale,
+        parameters=sum(p.numel() for p in net.parameters() if p.requires_grad),
+        wall_time=res.wall_time,
+    )

@@ -433,3 +433,191 @@ def test_simulate_multicoil_truth_and_noise():
 def test_simulate_multicoil_bad_input(image, kwargs, match):
     with pytest.raises(ValueError, match=match):
         dd.simulate_multicoil(image, **kwargs)
+
+
+def test_brain_slice_stored_slices_and_sizes():
+    # every stored slice loads, lies in [0, 1], has a zero background and brain inside
+    native = {z: dd.brain_slice(z, size=192) for z in dd.BRAIN_SLICES_MM}
+    for img in native.values():
+        assert img.shape == (192, 192)
+        assert img.min() == 0.0
+        assert 0.8 < img.max() <= 1.0
+        assert img[0, 0] == 0.0
+        assert img[96, 96] > 0.0
+        # 192 is the stored 1 mm square: values are the template's codes k / 255
+        assert np.allclose(img * 255, np.round(img * 255))
+    # the slices differ from each other
+    assert not np.allclose(native[8], native[18])
+    small = dd.brain_slice(18, size=64)
+    assert small.shape == (64, 64)
+    assert small.min() >= 0.0
+    assert small.max() <= 1.0
+    # anti-aliased resizing keeps the mean intensity
+    assert abs(small.mean() - native[18].mean()) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"z_mm": 5}, "z_mm must be one of"), ({"size": 4}, "size")],
+)
+def test_brain_slice_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        dd.brain_slice(**kwargs)
+
+
+def _small_acquisition(size=32, coils=4, snr_db=None):
+    img = np.zeros((size, size))
+    img[8:24, 10:22] = 1.0
+    img[12:20, 14:18] = 0.5
+    return img, dd.simulate_multicoil(img, coils=coils, snr_db=snr_db, seed=0)
+
+
+def test_espirit_maps_recover_the_sensitivities_up_to_phase():
+    img, sim = _small_acquisition(size=48, coils=4)
+    mask = dd.cartesian_mask(48, acceleration=2, center_fraction=0.25, seed=0)
+    maps = dd.espirit_maps(sim["kspace"], mask, calib_width=12, kernel_width=4)
+    assert maps.shape == (4, 48, 48)
+    assert maps.dtype == np.complex64
+    # inside the object the estimated maps span the true ones: |<S_est, S>| ~ 1
+    inner = np.abs(np.sum(np.conj(maps) * sim["sensitivities"], axis=0))
+    assert np.median(inner[img > 0]) > 0.95
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"calib_width": 20}, "wider than the fully sampled centre"),
+        ({"calib_width": 8, "kernel_width": 8}, "kernel_width must be below"),
+        ({"calib_width": 8, "crop": 1.0}, "crop must lie"),
+    ],
+)
+def test_espirit_maps_bad_input(kwargs, match):
+    _, sim = _small_acquisition()
+    mask = dd.cartesian_mask(32, acceleration=2, center_fraction=0.25, seed=0)
+    with pytest.raises(ValueError, match=match):
+        dd.espirit_maps(sim["kspace"], mask, **kwargs)
+
+
+@pytest.mark.parametrize("method", ["sense", "l1-wavelet", "tv"])
+def test_sigpy_reconstruction_beats_zero_filling_and_is_scale_free(method):
+    img, sim = _small_acquisition(snr_db=30)
+    mask = dd.cartesian_mask(32, acceleration=3, center_fraction=0.2, seed=2)
+    zf = dd.rss(dd.ifft2c(torch.as_tensor(sim["kspace"] * mask))).numpy()
+    x = dd.sigpy_reconstruction(
+        method, sim["kspace"], mask, sim["sensitivities"], lamda=1e-3
+    )
+    assert x.shape == (32, 32)
+    assert x.dtype == np.complex64
+    assert dd.mri_metrics(img, np.abs(x))["psnr"] > dd.mri_metrics(img, zf)["psnr"] + 1
+    # the data are normalised first: scaling the k-space scales the result
+    x10 = dd.sigpy_reconstruction(
+        method, 10 * sim["kspace"], mask, sim["sensitivities"], lamda=1e-3
+    )
+    # (float32 iterative solvers: equal to 1% of the peak)
+    np.testing.assert_allclose(np.abs(x10) / 10, np.abs(x), atol=0.01 * np.abs(x).max())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"method": "cg"}, "method must be one of"),
+        ({"lamda": -1.0}, "lamda"),
+        ({"sensitivities": np.ones((3, 32, 32), np.complex64)}, "sensitivities"),
+        ({"mask": np.ones(31, bool)}, "mask must be a boolean vector"),
+        ({"kspace": np.ones((4, 32, 32))}, "kspace must be a complex array"),
+    ],
+)
+def test_sigpy_reconstruction_bad_input(kwargs, match):
+    _, sim = _small_acquisition()
+    args = {
+        "method": "sense",
+        "kspace": sim["kspace"],
+        "mask": dd.cartesian_mask(32, acceleration=2, center_fraction=0.25),
+        "sensitivities": sim["sensitivities"],
+        "lamda": 0.0,
+    }
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        dd.sigpy_reconstruction(
+            args.pop("method"),
+            args.pop("kspace"),
+            args.pop("mask"),
+            args.pop("sensitivities"),
+            **args,
+        )
+
+
+@pytest.mark.parametrize("with_maps", [True, False])
+def test_fit_mri_decoder_both_variants(with_maps):
+    img, sim = _small_acquisition()
+    mask = dd.cartesian_mask(32, acceleration=2, center_fraction=0.25, seed=0)
+    res = dd.fit_mri_decoder(
+        sim["kspace"],
+        mask,
+        sensitivities=sim["sensitivities"] if with_maps else None,
+        target=img,
+        channels=16,
+        depth=2,
+        steps=60,
+        record_every=5,
+        device="cpu",
+    )
+    assert res.image.shape == (32, 32)
+    assert res.oracle_image is not None
+    assert res.loss[-1] < 0.2 * res.loss[0]
+    assert res.error is not None
+    assert res.error.shape == res.iterations.shape
+    assert res.error.min() < 0.6 * res.error[0]
+    # the oracle iterate is the recorded one closest to the target
+    assert res.oracle_iteration == int(res.iterations[np.argmin(res.error)])
+    oracle_err = np.linalg.norm(res.oracle_image - img) / np.linalg.norm(img)
+    assert oracle_err == pytest.approx(res.error.min(), rel=1e-5)
+    # the reconstruction is in the data's units: the scale is undone
+    assert 0.5 < res.image.max() < 2.0
+    assert res.parameters > 0
+    assert res.scale > 0
+
+
+def test_fit_mri_decoder_bad_input():
+    img, sim = _small_acquisition()
+    mask = dd.cartesian_mask(32, acceleration=2, center_fraction=0.25, seed=0)
+    with pytest.raises(ValueError, match="target must be"):
+        dd.fit_mri_decoder(
+            sim["kspace"], mask, target=img[:16], steps=2, channels=4, depth=2
+        )
+    with pytest.raises(ValueError, match="sensitivities"):
+        dd.fit_mri_decoder(
+            sim["kspace"],
+            mask,
+            sensitivities=sim["sensitivities"][:2],
+            steps=2,
+            channels=4,
+            depth=2,
+        )
+
+
+def test_complex_mri_reconstruction_first_does_not_break_real_cs():
+    # SigPy's soft threshold is a Numba ufunc: if its complex loop were compiled first,
+    # real inputs would be cast to it (chapter 9 before chapter 8 in one process).
+    # A fresh process, so that no earlier test has compiled the real loop already.
+    import subprocess
+    import sys
+
+    code = """
+import numpy as np, dd_lib as dd
+sim = dd.simulate_multicoil(np.ones((16, 16)), coils=2, seed=0)
+mask = dd.cartesian_mask(16, acceleration=2, center_fraction=0.25, seed=0)
+dd.sigpy_reconstruction("tv", sim["kspace"], mask, sim["sensitivities"], lamda=1e-3)
+x = np.zeros((16, 16)); x[4:12, 6:14] = 0.8
+A = dd.GaussianMeasurement(128, (1, 16, 16), seed=0, device="cpu")
+y = A(dd.to_tensor(x, device="cpu"))
+for method in ("l1-wavelet", "TV"):
+    out = dd.cs_reconstruct(method, A, y)
+    assert out.dtype.kind == "f", out.dtype
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("ok")
