@@ -3,15 +3,18 @@
 #   0. setup (once: book/setup.sh; the build step below skips it)
 #   0b. code checks (book/tools/check_code.sh: ruff format --check, ruff check, mypy)
 #   1. static notebook checks (book/tools/nbtools.py check: macro cell, stripped outputs, size)
-#   2. unit tests of dd_lib and static notebook tests (tests/, except the rendered-book tests)
-#   3. nbval over every notebook in the TOC (--nbval-lax: only cells tagged
-#      nbval-check-output have their outputs compared)
-#   3b. one perturbation of tests/perturbed.sh (default: one thread) on the chapters with long
+#   2. unit tests of dd_lib and static notebook tests (tests/, except tests/html and
+#      tests/executed, which need the build)
+#   3. one perturbation of tests/perturbed.sh (default: one thread) on the chapters with long
 #      fits (PERTURB_IN_TESTS=none skips it)
 #   4. the book build FROM SCRATCH (_build/ and its execution cache deleted first, so a
 #      cross-reference cannot resolve only from a cache), Sphinx warnings as errors,
-#      failing on any cell error
-#   5. checks of the rendered HTML in headless Chromium (tests/html)
+#      failing on any cell error; it executes every notebook ONCE, and each notebook's
+#      execution time is printed (book/tools/execution_times.py)
+#   5. the checked outputs (tests/executed): every cell tagged nbval-check-output of the
+#      notebooks the build executed prints its committed output, compared by nbval's own
+#      comparison (what `pytest --nbval-lax` did with a second execution of every notebook)
+#   6. checks of the rendered HTML in headless Chromium (tests/html)
 # CI (.ci/run) calls exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,11 +41,7 @@ stamp "notebook housekeeping (nbtools.py check)"
 "$VENV/bin/python" book/tools/nbtools.py check
 
 stamp "unit tests and static notebook tests"
-MPLBACKEND=Agg "$VENV/bin/python" -m pytest -q --ignore=tests/html tests
-
-stamp "notebook validation (nbval)"
-mapfile -t NOTEBOOKS < <("$VENV/bin/python" -c "import sys; sys.path.insert(0, 'book/tools'); import nbtools; print('\n'.join(str(p.relative_to(nbtools.ROOT)) for p in nbtools.toc_notebooks()))")
-"$VENV/bin/python" -m pytest -q --nbval-lax --nbval-current-env "${NOTEBOOKS[@]}"
+MPLBACKEND=Agg "$VENV/bin/python" -m pytest -q --ignore=tests/html --ignore=tests/executed tests
 
 # The perturbation check (tests/perturbed.sh, CONTRIBUTING.md "Checked outputs are the same on
 # every machine") under ONE perturbation, on the chapters with long fits only: by default
@@ -61,8 +60,12 @@ if [ "$PERTURB_IN_TESTS" != "none" ]; then
   PERTURB="$PERTURB_IN_TESTS" VENV="$VENV" bash tests/perturbed.sh "${PERTURB_NB[@]}"
 fi
 
-stamp "book build (from scratch)"
+stamp "book build (from scratch; executes every notebook once)"
 SKIP_SETUP=1 FRESH=1 bash book/build.sh
+"$VENV/bin/python" book/tools/execution_times.py
+
+stamp "checked outputs of the executed notebooks (nbval's comparison)"
+"$VENV/bin/python" -m pytest -q tests/executed
 
 stamp "rendered-book tests"
 "$VENV/bin/python" -m pytest -q tests/html
