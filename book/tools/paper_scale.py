@@ -1,0 +1,189 @@
+"""Execute chapters at paper scale and record what they measured, with provenance.
+
+    python book/tools/paper_scale.py ch6 ch9          # chapters 6 and 9 at paper scale
+    python book/tools/paper_scale.py all              # chapters 6-9 (the ones with fits)
+    python book/tools/paper_scale.py --scale book ch1 --results /tmp/r --executed /tmp/e
+
+For each chapter the script executes its notebook with ``DD_SCALE`` set (a fresh kernel of
+this Python, working directory ``chapters/``, no cell timeout), keeps the executed notebook
+(default ``_build/paper_scale/<notebook>.ipynb``, not committed: it holds the figures) and
+writes a results file ``<results>/<notebook>.json`` (default ``book/paper_scale/``, meant
+to be committed) with
+
+- ``glue``: every value the chapter glued (the numbers its prose shows), as text;
+- ``provenance``: git commit (and whether the tree had uncommitted changes), the scale,
+  the device (GPU name, or the CPU model), torch and CUDA versions, Python version, the
+  wall time of the execution in seconds, and the date (UTC).
+
+The reproduction report (``book/reproduction.ipynb``) shows these values in its
+paper-scale column and says "not run" for chapters without a results file. A chapter that
+fails stops the script with the cell's error; nothing is written for it. CI runs the
+script at book scale on one short chapter, into temporary folders, so that it cannot rot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = ROOT / "chapters"
+FIT_CHAPTERS = ("ch6", "ch7", "ch8", "ch9")
+RECORD_MIME = "application/papermill.record/text/plain"
+
+
+def notebook_for(name: str) -> Path:
+    """``ch6`` (or ``6``, or a notebook path) -> the chapter's notebook."""
+    path = Path(name)
+    if path.suffix == ".ipynb":
+        if not path.is_file():
+            raise SystemExit(f"no notebook {name}")
+        return path.resolve()
+    number = name.removeprefix("ch")
+    if not number.isdigit():
+        raise SystemExit(f"unknown chapter {name!r}: use ch1 ... ch9, all, or a path")
+    found = sorted(CHAPTERS.glob(f"{int(number):02d}_*.ipynb"))
+    if len(found) != 1:
+        raise SystemExit(f"no chapter notebook for {name!r} in {CHAPTERS}")
+    return found[0]
+
+
+def glued_values(nb: Any) -> dict[str, str]:
+    """Every value glued in an executed notebook: key -> its text form."""
+    values: dict[str, str] = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            record = out.get("metadata", {}).get("scrapbook")
+            if not record:
+                continue
+            data = out.get("data", {})
+            text = data.get(RECORD_MIME, data.get("text/plain"))
+            if text is None:
+                continue
+            # glue stores repr(text) for strings: show what the page shows
+            if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+                text = text[1:-1]
+            values[record["name"]] = text
+    return values
+
+
+def device_description() -> dict[str, Any]:
+    """The accelerator (or CPU) and the software versions the chapters ran with."""
+    import torch
+
+    info: dict[str, Any] = {
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "python": platform.python_version(),
+    }
+    if torch.cuda.is_available():
+        info["device"] = torch.cuda.get_device_name(0)
+    else:
+        model = platform.processor() or platform.machine()
+        cpuinfo = Path("/proc/cpuinfo")
+        if cpuinfo.is_file():
+            for line in cpuinfo.read_text().splitlines():
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+        info["device"] = f"CPU: {model} ({os.cpu_count()} logical cores)"
+    return info
+
+
+def git_state() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "HEAD") or "unknown",
+        "uncommitted_changes": bool(
+            git("status", "--porcelain", "--untracked-files=no")
+        ),
+    }
+
+
+def run_chapter(path: Path, scale: str, executed_dir: Path, results_dir: Path) -> float:
+    """Execute one notebook at ``scale``; write the executed copy and its results."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    os.environ["DD_SCALE"] = scale  # the kernel inherits the environment
+    os.environ.pop("MPLBACKEND", None)  # keep the figures (CONTRIBUTING.md)
+    client = NotebookClient(
+        nb,
+        timeout=None,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(CHAPTERS)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    wall = time.perf_counter() - start
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, executed_dir / path.name)
+    record = {
+        "notebook": str(path.relative_to(ROOT)),
+        "glue": glued_values(nb),
+        "provenance": {
+            "scale": scale,
+            **git_state(),
+            **device_description(),
+            "wall_time_s": round(wall, 1),
+            "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    }
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out = results_dir / f"{path.stem}.json"
+    out.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return wall
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "chapters", nargs="+", help="ch1 ... ch9, 'all' (ch6-9), or paths"
+    )
+    parser.add_argument("--scale", choices=("paper", "book"), default="paper")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="folder of the results files (default book/paper_scale at paper scale)",
+    )
+    parser.add_argument(
+        "--executed",
+        type=Path,
+        default=ROOT / "_build" / "paper_scale",
+        help="folder of the executed notebooks (default _build/paper_scale)",
+    )
+    args = parser.parse_args(argv)
+    if args.results is None:
+        if args.scale != "paper":
+            parser.error(
+                "at book scale, give --results (book/paper_scale is for paper)"
+            )
+        args.results = ROOT / "book" / "paper_scale"
+    names = [
+        c for name in args.chapters for c in (FIT_CHAPTERS if name == "all" else [name])
+    ]
+    paths = [notebook_for(name) for name in names]
+    for path in paths:
+        print(f"== {path.relative_to(ROOT)} at {args.scale} scale ...", flush=True)
+        wall = run_chapter(path, args.scale, args.executed, args.results)
+        print(f"   done in {wall:.1f} s -> {args.results / (path.stem + '.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
