@@ -99,6 +99,24 @@ def scale() -> Scale:
     return value  # type: ignore[return-value]
 
 
+# Chapter 9's data, masks and tuning grids: the same at both scales.
+_CH9_DATA: dict[str, Any] = {
+    "coils": 8,
+    "snr_db": 30.0,
+    "test_z": 18,
+    "tune_z": 8,
+    "accelerations": [4, 8],
+    "center_fractions": [0.08, 0.04],
+    "mask_seed": 1,
+    "lamdas": {
+        "sense": [1e-4, 1e-3, 1e-2, 1e-1],
+        "l1-wavelet": [1e-4, 3e-4, 1e-3, 1e-2, 1e-1],
+        "tv": [3e-3, 1e-2, 3e-2, 1e-1, 3e-1],
+    },
+    "slider_accelerations": [2, 4, 6, 8],
+    "slider_fractions": [0.02, 0.04, 0.08],
+}
+
 #: Sizes of every chapter at each scale: ``SIZES[chapter][scale][key]``.
 #: ``"book"`` runs the whole book on a 2-core CPU in minutes; ``"paper"`` is
 #: the papers' sizes (meant for a GPU).  Keys per chapter:
@@ -397,20 +415,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "ch9": {
         "book": {
             "size": 128,
-            "coils": 8,
-            "snr_db": 30.0,
-            "test_z": 18,
-            "tune_z": 8,
-            "accelerations": [4, 8],
-            "center_fractions": [0.08, 0.04],
-            "mask_seed": 1,
-            "lamdas": {
-                "sense": [1e-4, 1e-3, 1e-2, 1e-1],
-                "l1-wavelet": [1e-4, 3e-4, 1e-3, 1e-2, 1e-1],
-                "tv": [3e-3, 1e-2, 3e-2, 1e-1, 3e-1],
-            },
-            "slider_accelerations": [2, 4, 6, 8],
-            "slider_fractions": [0.02, 0.04, 0.08],
+            **_CH9_DATA,
             "espirit_kernel": [5, 3],
             "espirit_crop": [0.95, 0.8],
             "channels": 64,
@@ -421,20 +426,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         },
         "paper": {
             "size": 192,
-            "coils": 8,
-            "snr_db": 30.0,
-            "test_z": 18,
-            "tune_z": 8,
-            "accelerations": [4, 8],
-            "center_fractions": [0.08, 0.04],
-            "mask_seed": 1,
-            "lamdas": {
-                "sense": [1e-4, 1e-3, 1e-2, 1e-1],
-                "l1-wavelet": [1e-4, 3e-4, 1e-3, 1e-2, 1e-1],
-                "tv": [3e-3, 1e-2, 3e-2, 1e-1, 3e-1],
-            },
-            "slider_accelerations": [2, 4, 6, 8],
-            "slider_fractions": [0.02, 0.04, 0.08],
+            **_CH9_DATA,
             "espirit_kernel": [6, 5],
             "espirit_crop": [0.95, 0.95],
             "channels": 384,

@@ -53,7 +53,8 @@ def test_book_scale_run_writes_results_with_provenance(tmp_path):
     assert record["notebook"].startswith("chapters/01_")
     assert record["glue"], "the chapter glues its numbers"
     prov = record["provenance"]
-    assert prov["scale"] == "book" and prov["wall_time_s"] > 0
+    assert prov["scale"] == "book"
+    assert prov["wall_time_s"] > 0
     assert len(prov["commit"]) == 40 or prov["commit"] == "unknown"
     for key in ("device", "torch", "cuda", "python", "date_utc"):
         assert key in prov

@@ -1,24 +1,25 @@
 """Execute chapters at paper scale and record what they measured, with provenance.
 
-    python book/tools/paper_scale.py ch6 ch9          # chapters 6 and 9 at paper scale
-    python book/tools/paper_scale.py all              # chapters 6-9 (the ones with fits)
-    python book/tools/paper_scale.py --scale book ch1 --results /tmp/r --executed /tmp/e
+    python book/tools/paper_scale.py ch6 ch9     # chapters 6 and 9 at paper scale
+    python book/tools/paper_scale.py all         # chapters 6-9 (the ones with fits)
+    python book/tools/paper_scale.py --scale book ch1 --results R --executed E
 
-For each chapter the script executes its notebook with ``DD_SCALE`` set (a fresh kernel of
-this Python, working directory ``chapters/``, no cell timeout), keeps the executed notebook
-(default ``_build/paper_scale/<notebook>.ipynb``, not committed: it holds the figures) and
-writes a results file ``<results>/<notebook>.json`` (default ``book/paper_scale/``, meant
-to be committed) with
+For each chapter the script executes its notebook with ``DD_SCALE`` set (a fresh
+kernel of this Python, working directory ``chapters/``, no cell timeout), keeps the
+executed notebook (default ``_build/paper_scale/<notebook>.ipynb``, not committed: it
+holds the figures) and writes a results file ``<results>/<notebook>.json`` (default
+``book/paper_scale/``, meant to be committed) with
 
 - ``glue``: every value the chapter glued (the numbers its prose shows), as text;
-- ``provenance``: git commit (and whether the tree had uncommitted changes), the scale,
-  the device (GPU name, or the CPU model), torch and CUDA versions, Python version, the
-  wall time of the execution in seconds, and the date (UTC).
+- ``provenance``: git commit (and whether the tree had uncommitted changes), the
+  scale, the device (GPU name, or the CPU model), torch and CUDA versions, Python
+  version, the wall time of the execution in seconds, and the date (UTC).
 
 The reproduction report (``book/reproduction.ipynb``) shows these values in its
-paper-scale column and says "not run" for chapters without a results file. A chapter that
-fails stops the script with the cell's error; nothing is written for it. CI runs the
-script at book scale on one short chapter, into temporary folders, so that it cannot rot.
+paper-scale column and says "not run" for chapters without a results file. A chapter
+that fails stops the script with the cell's error; nothing is written for it. The unit
+tests run the script at book scale on chapter 1, into temporary folders, so that it
+cannot rot.
 """
 
 from __future__ import annotations
