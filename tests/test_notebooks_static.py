@@ -549,3 +549,25 @@ def test_long_code_lines_are_found(tmp_path):
     assert len(problems) == 1
     assert f"cell {len(nb['cells']) - 2} " in problems[0]
     assert "89 columns" in problems[0]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_rel)
+def test_captions_and_alt_texts_do_not_name_a_scale(path):
+    """Captions and alt texts sit in cell metadata, which cannot hold glue: they must
+    stay true at paper scale too, so they name no scale (issue 18: at paper scale the
+    sizes change and "book scale" would be false). Sizes belong in glued prose."""
+    nb, _, _, _ = _load(path)
+    problems = []
+    for i, cell in enumerate(nb["cells"]):
+        meta = cell["metadata"].get("mystnb", {})
+        texts = [
+            meta.get("figure", {}).get("caption", ""),
+            meta.get("image", {}).get("alt", ""),
+        ]
+        for text in texts:
+            if re.search(r"\b(book|paper) scale\b", text):
+                problems.append(
+                    f"cell {i}: caption or alt text names a scale: {text[:80]!r}; "
+                    "word it without the scale or its sizes"
+                )
+    _report(path, problems)
