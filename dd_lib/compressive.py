@@ -138,7 +138,7 @@ def _sigpy() -> Any:
     from sigpy.thresh import soft_thresh
 
     for dtype in (np.float32, np.float64):
-        soft_thresh(0.5, np.zeros(2, dtype=dtype))
+        soft_thresh(0.5, np.ones(2, dtype=dtype))
     return sigpy
 
 

@@ -621,3 +621,5 @@ print("ok")
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("ok")
+    # the warm-up itself must not warn (a notebook's stderr fails the book build)
+    assert "Warning" not in done.stderr, done.stderr[-2000:]
