@@ -411,6 +411,7 @@ def fit_architectures(
     track_weights: bool = False,
     output_scale: float = 1.0,
     channels: Mapping[str, Sequence[int]] | None = None,
+    device: torch.device | str | None = None,
 ) -> dict[str, Any]:
     """Fit every target with every architecture at every over-parameterisation factor.
 
@@ -445,6 +446,9 @@ def fit_architectures(
         Explicit channel counts, ``channels[architecture][j]`` for ``factors[j]`` (e.g.
         the authors' ``k`` at paper scale); ``"factor"`` then still holds the nominal
         factor and ``"realised"`` the factor these channels give.
+    device : torch.device or str, optional
+        Where the networks are fitted (default :func:`dd_lib.get_device`: the GPU
+        when there is one, which paper scale needs).
 
     Returns
     -------
@@ -508,7 +512,7 @@ def fit_architectures(
                     arch,
                     output_scale=output_scale,
                     seed=seed,
-                    device="cpu",
+                    device=device,
                 )
                 res = fit(
                     net,
