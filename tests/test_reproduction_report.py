@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "book" / "reproduction.ipynb"
-REF = re.compile(r"\{glue:text\}`\.\./chapters/([^:`]+)::([^`:]+)`")
+REF = re.compile(r"\{glue:text\}`\.\./chapters/([^:`]+)\.ipynb::([^`:]+):s`")
 VERDICTS = {
     "reproduced",
     "reproduced qualitatively",
