@@ -978,17 +978,14 @@ def sigpy_reconstruction(
     zf_peak = float(rss(ifft2c(torch.as_tensor(k))).max())
     scale = zf_peak if zf_peak > 0 else 1.0
     y = k / scale
-    maps = maps.astype(np.complex64)
-    if method == "sense":
-        recon = app.SenseRecon(y, maps, lamda=lamda, max_iter=max_iter, show_pbar=False)
-    elif method == "l1-wavelet":
-        recon = app.L1WaveletRecon(
-            y, maps, lamda=lamda, max_iter=max_iter, show_pbar=False
-        )
-    else:
-        recon = app.TotalVariationRecon(
-            y, maps, lamda=lamda, max_iter=max_iter, show_pbar=False
-        )
+    apps = {
+        "sense": app.SenseRecon,
+        "l1-wavelet": app.L1WaveletRecon,
+        "tv": app.TotalVariationRecon,
+    }
+    recon = apps[method](
+        y, maps.astype(np.complex64), lamda=lamda, max_iter=max_iter, show_pbar=False
+    )
     return (np.asarray(recon.run()) * scale).astype(np.complex64)
 
 
