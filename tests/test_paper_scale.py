@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -43,7 +44,19 @@ def test_glued_values_reads_what_the_page_shows():
     assert paper_scale.glued_values(nb) == {"ch8_psnr": "42.4", "ch8_count": "3"}
 
 
-def test_book_scale_run_writes_results_with_provenance(tmp_path):
+def test_claim_verdicts_reads_what_dd_claim_printed():
+    cell = nbformat.v4.new_code_cell("dd.claim(...)")
+    text = "claim holds: a\nsome output\nclaim does NOT hold: b\nclaim holds: c\n"
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=text),
+        nbformat.v4.new_output("stream", name="stderr", text="claim holds: noise\n"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert paper_scale.claim_verdicts(nb) == {"held": ["a", "c"], "not_held": ["b"]}
+
+
+def test_book_scale_run_writes_results_with_provenance(tmp_path, monkeypatch):
+    monkeypatch.delenv("DD_CLAIMS", raising=False)
     # the one short chapter CI executes through the command (about 15 s)
     results, executed = tmp_path / "results", tmp_path / "executed"
     argv = ["--scale", "book", "ch1", "--results", str(results)]
@@ -52,6 +65,8 @@ def test_book_scale_run_writes_results_with_provenance(tmp_path):
     record = json.loads(out.read_text())
     assert record["notebook"].startswith("chapters/01_")
     assert record["glue"], "the chapter glues its numbers"
+    assert record["claims"] == {"held": [], "not_held": []}  # chapter 1 has none
+    assert "DD_CLAIMS" not in os.environ, "the caller's environment is restored"
     prov = record["provenance"]
     assert prov["scale"] == "book"
     assert prov["wall_time_s"] > 0

@@ -11,13 +11,19 @@ holds the figures) and writes a results file ``<results>/<notebook>.json`` (defa
 ``book/paper_scale/``, meant to be committed) with
 
 - ``glue``: every value the chapter glued (the numbers its prose shows), as text;
-- ``provenance``: git commit (and whether the tree had uncommitted changes), the
+- ``claims``: the statements of the chapter's ``dd.claim`` calls that held and those
+  that did not.  The chapters' prose is written for book scale, so the script sets
+  ``DD_CLAIMS=record`` for the kernel: a claim that fails at paper scale is recorded
+  (and printed) instead of stopping the notebook (``dd_lib/claims.py``);
+- ``provenance``: git commit (and whether the tree had uncommitted changes; in a
+  copy without git history, the commit named by ``DD_SOURCE_COMMIT`` and ``null``), the
   scale, the device (GPU name, or the CPU model), torch and CUDA versions, Python
   version, the wall time of the execution in seconds, and the date (UTC).
 
 The reproduction report (``book/reproduction.ipynb``) shows these values in its
 paper-scale column and says "not run" for chapters without a results file. A chapter
-that fails stops the script with the cell's error; nothing is written for it. The unit
+that fails (an error, or a plain ``assert``) stops the script with the cell's error;
+nothing is written for it. The unit
 tests run the script at book scale on chapter 1, into temporary folders, so that it
 cannot rot.
 """
@@ -34,6 +40,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
@@ -76,6 +83,23 @@ def glued_values(nb: Any) -> dict[str, str]:
     return values
 
 
+def claim_verdicts(nb: Any) -> dict[str, list[str]]:
+    """The verdicts ``dd.claim`` printed: ``{"held": [...], "not_held": [...]}``."""
+    verdicts: dict[str, list[str]] = {"held": [], "not_held": []}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "stream" or out.get("name") != "stdout":
+                continue
+            for line in out.get("text", "").splitlines():
+                if line.startswith("claim holds: "):
+                    verdicts["held"].append(line.removeprefix("claim holds: "))
+                elif line.startswith("claim does NOT hold: "):
+                    verdicts["not_held"].append(
+                        line.removeprefix("claim does NOT hold: ")
+                    )
+    return verdicts
+
+
 def device_description() -> dict[str, Any]:
     """The accelerator (or CPU) and the software versions the chapters ran with."""
     import torch
@@ -101,13 +125,24 @@ def device_description() -> dict[str, Any]:
 
 def git_state() -> dict[str, Any]:
     def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip()
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+            )
+        except OSError:  # no git program
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
 
+    commit = git("rev-parse", "HEAD")
+    if not commit:
+        # a copy of the tree without its git history (e.g. sent to a GPU machine):
+        # the sender names the commit it copied; whether it was clean is unknown
+        return {
+            "commit": os.environ.get("DD_SOURCE_COMMIT", "unknown"),
+            "uncommitted_changes": None,
+        }
     return {
-        "commit": git("rev-parse", "HEAD") or "unknown",
+        "commit": commit,
         "uncommitted_changes": bool(
             git("status", "--porcelain", "--untracked-files=no")
         ),
@@ -120,22 +155,24 @@ def run_chapter(path: Path, scale: str, executed_dir: Path, results_dir: Path) -
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    os.environ["DD_SCALE"] = scale  # the kernel inherits the environment
-    os.environ.pop("MPLBACKEND", None)  # keep the figures (CONTRIBUTING.md)
     client = NotebookClient(
         nb,
         timeout=None,
         kernel_name="python3",
         resources={"metadata": {"path": str(CHAPTERS)}},
     )
-    start = time.perf_counter()
-    client.execute()
-    wall = time.perf_counter() - start
+    # the kernel inherits the environment; the caller's is restored afterwards
+    with mock.patch.dict(os.environ, {"DD_SCALE": scale, "DD_CLAIMS": "record"}):
+        os.environ.pop("MPLBACKEND", None)  # keep the figures (CONTRIBUTING.md)
+        start = time.perf_counter()
+        client.execute()
+        wall = time.perf_counter() - start
     executed_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, executed_dir / path.name)
     record = {
         "notebook": str(path.relative_to(ROOT)),
         "glue": glued_values(nb),
+        "claims": claim_verdicts(nb),
         "provenance": {
             "scale": scale,
             **git_state(),
@@ -182,7 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         print(f"== {path.relative_to(ROOT)} at {args.scale} scale ...", flush=True)
         wall = run_chapter(path, args.scale, args.executed, args.results)
-        print(f"   done in {wall:.1f} s -> {args.results / (path.stem + '.json')}")
+        out = args.results / f"{path.stem}.json"
+        print(f"   done in {wall:.1f} s -> {out}")
+        for statement in json.loads(out.read_text())["claims"]["not_held"]:
+            print(f"   claim does NOT hold at {args.scale} scale: {statement}")
     return 0
 
 
