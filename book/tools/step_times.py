@@ -151,7 +151,7 @@ def fits(scale: str) -> dict[str, tuple[str, Run, str]]:
                 dd.channels_for_factor(arch, f, s["size"], s["depth"])[0]
                 for f in s["factors"]
             ]
-        for k in sorted({min(widths), max(widths)}):
+        for k in sorted(set(widths)):
             table[f"ch7 arch {arch} k={k}"] = (
                 f"ConvGenerator {arch} k={k} d={s['depth']} {s['size']}^2, "
                 "fit, SGD, weights tracked",
