@@ -427,8 +427,8 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "paper": {
             "size": 192,
             **_CH9_DATA,
-            "espirit_kernel": [6, 5],
-            "espirit_crop": [0.95, 0.95],
+            "espirit_kernel": [6, 4],
+            "espirit_crop": [0.95, 0.9],
             "channels": 384,
             "depth": 6,
             "steps": 10000,

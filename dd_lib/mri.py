@@ -867,7 +867,9 @@ def espirit_maps(
     ------
     ValueError
         For bad k-space or mask, a calibration region wider than the sampled centre,
-        a kernel not smaller than it, or a ``crop`` outside [0, 1).
+        a kernel not smaller than it, a ``crop`` outside [0, 1), or settings with
+        which ESPIRiT keeps no map at any pixel (all zero: a kernel too large for
+        the region).
 
     Examples
     --------
@@ -903,7 +905,15 @@ def espirit_maps(
         crop=crop,
         show_pbar=False,
     ).run()
-    return np.asarray(maps, dtype=np.complex64)
+    maps = np.asarray(maps, dtype=np.complex64)
+    if not np.any(maps):
+        raise ValueError(
+            f"ESPIRiT kept no map at any pixel (calib_width = {calib_width}, "
+            f"kernel_width = {kernel_width}, crop = {crop}): the kernel is too large "
+            "for the calibration region; use a smaller kernel_width or crop, or a "
+            "wider calibration region"
+        )
+    return maps
 
 
 def sigpy_reconstruction(

@@ -489,6 +489,8 @@ def test_espirit_maps_recover_the_sensitivities_up_to_phase():
         ({"calib_width": 20}, "wider than the fully sampled centre"),
         ({"calib_width": 8, "kernel_width": 8}, "kernel_width must be below"),
         ({"calib_width": 8, "crop": 1.0}, "crop must lie"),
+        # a kernel too large for the region: no map survives the crop anywhere
+        ({"calib_width": 8, "kernel_width": 7}, "ESPIRiT kept no map at any pixel"),
     ],
 )
 def test_espirit_maps_bad_input(kwargs, match):
