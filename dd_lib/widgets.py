@@ -19,6 +19,7 @@ import hashlib
 import html
 import io
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from itertools import product
 from typing import Any
@@ -213,7 +214,17 @@ def live_slider(
     Returns
     -------
     ipywidgets.VBox
-        The sliders above an output area that shows the current figure.
+        The sliders above an output area that shows the current figure.  With the
+        environment variable ``DD_LIVE_WIDGETS=0`` a one-line HTML note instead:
+        ``book/tools/paper_scale.py`` sets it, because a live widget needs a browser
+        and, executed headless at paper scale, chapter 8's hung the notebook client
+        (the kernel idle, the client waiting for the cell's reply).
+
+    Raises
+    ------
+    ValueError
+        For a ``render`` that is not callable, empty or malformed ``ranges``, or
+        ``DD_LIVE_WIDGETS`` other than ``0`` or ``1``.
 
     Used in chapters 1 to 5 (the sliders in Jupyter).
 
@@ -266,6 +277,13 @@ def live_slider(
             style={"description_width": "initial"},
             layout=widgets.Layout(width="28em"),
         )
+    live = os.environ.get("DD_LIVE_WIDGETS", "1").strip() or "1"
+    if live not in ("0", "1"):
+        raise ValueError(f"DD_LIVE_WIDGETS must be '0' or '1', got {live!r}")
+    if live == "0":
+        from IPython.display import HTML
+
+        return HTML("<p><em>(A live slider: not built, DD_LIVE_WIDGETS=0.)</em></p>")
     out = widgets.Output()
 
     def _show(**params: float) -> None:

@@ -158,10 +158,23 @@ def test_slider_bad_input():
         dd.live_slider(_render, {"a": (0, 1, 0.1, 5)})
 
 
-def test_live_slider_builds_widgets():
+def test_live_slider_builds_widgets(monkeypatch):
+    monkeypatch.delenv("DD_LIVE_WIDGETS", raising=False)
     box = dd.live_slider(_render, {"a": (0, 1, 0.1, 0.5), "b": (0, 2, 0.5, 1)})
     assert len(box.children) == 3
     assert box.children[0].value == 0.5
+
+
+def test_live_slider_is_a_note_without_live_widgets(monkeypatch):
+    # paper_scale.py's headless runs: no widget, a one-line note; bad input still fails
+    monkeypatch.setenv("DD_LIVE_WIDGETS", "0")
+    note = dd.live_slider(_render, {"a": (0, 1, 0.1, 0.5)})
+    assert "DD_LIVE_WIDGETS=0" in note.data
+    with pytest.raises(ValueError, match="min <= value <= max"):
+        dd.live_slider(_render, {"a": (0, 1, 0.1, 5)})
+    monkeypatch.setenv("DD_LIVE_WIDGETS", "no")
+    with pytest.raises(ValueError, match="DD_LIVE_WIDGETS must be '0' or '1'"):
+        dd.live_slider(_render, {"a": (0, 1, 0.1, 0.5)})
 
 
 def test_precomputed_frames_are_palette_pngs_close_to_the_rendering():

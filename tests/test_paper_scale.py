@@ -67,6 +67,14 @@ def test_book_scale_run_writes_results_with_provenance(tmp_path, monkeypatch):
     assert record["glue"], "the chapter glues its numbers"
     assert record["claims"] == {"held": [], "not_held": []}  # chapter 1 has none
     assert "DD_CLAIMS" not in os.environ, "the caller's environment is restored"
+    nb = nbformat.read(executed / "01_gradient_descent_least_squares.ipynb", 4)
+    html = [
+        o
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
+    assert any("DD_LIVE_WIDGETS=0" in o["data"]["text/html"] for o in html)
     prov = record["provenance"]
     assert prov["scale"] == "book"
     assert prov["wall_time_s"] > 0

@@ -5,7 +5,9 @@
     python book/tools/paper_scale.py --scale book ch1 --results R --executed E
 
 For each chapter the script executes its notebook with ``DD_SCALE`` set (a fresh
-kernel of this Python, working directory ``chapters/``, no cell timeout), keeps the
+kernel of this Python, working directory ``chapters/``, no cell timeout, and
+``DD_LIVE_WIDGETS=0``: a live slider needs a browser, and headless at paper scale
+chapter 8's hung the notebook client; the precomputed sliders are built), keeps the
 executed notebook (default ``_build/paper_scale/<notebook>.ipynb``, not committed: it
 holds the figures) and writes a results file ``<results>/<notebook>.json`` (default
 ``book/paper_scale/``, meant to be committed) with
@@ -15,8 +17,9 @@ holds the figures) and writes a results file ``<results>/<notebook>.json`` (defa
   that did not.  The chapters' prose is written for book scale, so the script sets
   ``DD_CLAIMS=record`` for the kernel: a claim that fails at paper scale is recorded
   (and printed) instead of stopping the notebook (``dd_lib/claims.py``);
-- ``provenance``: git commit (and whether the tree had uncommitted changes; in a
-  copy without git history, the commit named by ``DD_SOURCE_COMMIT`` and ``null``), the
+- ``provenance``: git commit (and whether the tree had uncommitted changes), or, when
+  the environment variable ``DD_SOURCE_COMMIT`` is set, the commit it names and
+  ``null`` (for a copy of the tree run elsewhere, whose git metadata can be stale), the
   scale, the device (GPU name, or the CPU model), torch and CUDA versions, Python
   version, the wall time of the execution in seconds, and the date (UTC).
 
@@ -133,14 +136,14 @@ def git_state() -> dict[str, Any]:
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
 
+    source = os.environ.get("DD_SOURCE_COMMIT", "").strip()
+    if source:
+        # a copy of the tree sent elsewhere (e.g. to a GPU machine), whose own git
+        # metadata may be missing or stale: the sender names the commit it copied
+        return {"commit": source, "uncommitted_changes": None}
     commit = git("rev-parse", "HEAD")
     if not commit:
-        # a copy of the tree without its git history (e.g. sent to a GPU machine):
-        # the sender names the commit it copied; whether it was clean is unknown
-        return {
-            "commit": os.environ.get("DD_SOURCE_COMMIT", "unknown"),
-            "uncommitted_changes": None,
-        }
+        return {"commit": "unknown", "uncommitted_changes": None}
     return {
         "commit": commit,
         "uncommitted_changes": bool(
@@ -162,7 +165,8 @@ def run_chapter(path: Path, scale: str, executed_dir: Path, results_dir: Path) -
         resources={"metadata": {"path": str(CHAPTERS)}},
     )
     # the kernel inherits the environment; the caller's is restored afterwards
-    with mock.patch.dict(os.environ, {"DD_SCALE": scale, "DD_CLAIMS": "record"}):
+    env = {"DD_SCALE": scale, "DD_CLAIMS": "record", "DD_LIVE_WIDGETS": "0"}
+    with mock.patch.dict(os.environ, env):
         os.environ.pop("MPLBACKEND", None)  # keep the figures (CONTRIBUTING.md)
         start = time.perf_counter()
         client.execute()
@@ -170,7 +174,7 @@ def run_chapter(path: Path, scale: str, executed_dir: Path, results_dir: Path) -
     executed_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, executed_dir / path.name)
     record = {
-        "notebook": str(path.relative_to(ROOT)),
+        "notebook": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
         "glue": glued_values(nb),
         "claims": claim_verdicts(nb),
         "provenance": {
