@@ -152,8 +152,11 @@ def git_state() -> dict[str, Any]:
     }
 
 
-def run_chapter(path: Path, scale: str, executed_dir: Path, results_dir: Path) -> float:
-    """Execute one notebook at ``scale``; write the executed copy and its results."""
+def run_chapter(
+    path: Path, scale: str, executed_dir: Path, results_dir: Path
+) -> dict[str, Any]:
+    """Execute one notebook at ``scale``; write the executed copy and its results
+    file, and return the results."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -188,7 +191,7 @@ def run_chapter(path: Path, scale: str, executed_dir: Path, results_dir: Path) -
     results_dir.mkdir(parents=True, exist_ok=True)
     out = results_dir / f"{path.stem}.json"
     out.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
-    return wall
+    return record
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,10 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     paths = [notebook_for(name) for name in names]
     for path in paths:
         print(f"== {path.relative_to(ROOT)} at {args.scale} scale ...", flush=True)
-        wall = run_chapter(path, args.scale, args.executed, args.results)
-        out = args.results / f"{path.stem}.json"
-        print(f"   done in {wall:.1f} s -> {out}")
-        for statement in json.loads(out.read_text())["claims"]["not_held"]:
+        record = run_chapter(path, args.scale, args.executed, args.results)
+        wall = record["provenance"]["wall_time_s"]
+        print(f"   done in {wall:.1f} s -> {args.results / (path.stem + '.json')}")
+        for statement in record["claims"]["not_held"]:
             print(f"   claim does NOT hold at {args.scale} scale: {statement}")
     return 0
 

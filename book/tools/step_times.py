@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import paper_scale  # the provenance helpers
 
 import dd_lib as dd
+from dd_lib.denoisers import _network_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,6 +58,13 @@ def _image(size: int, channels: int) -> np.ndarray:
     if channels == 3:
         return dd.test_image("astronaut", size)
     return dd.test_image("camera", size, grey=True)
+
+
+def _arch(cls: type, args: tuple) -> str:
+    """The widths in a chapter-6 network's arguments (size, ..., channels out)."""
+    if cls is dd.DeepDecoder:
+        return f"k={args[1]} d={args[2]}"
+    return f"{args[1]} skip {args[2][0]} input {args[3]}"
 
 
 def _fit_run(
@@ -111,14 +119,16 @@ def fits(scale: str) -> dict[str, tuple[str, Run, str]]:
         kw = {**net, **kw}
         return dd.DeepImagePrior(s["size"], chans, skips, s["dip_input"], c, **kw)
 
+    # chapter 6: the comparison's networks (DD-O, DD-U, DIP), built as it builds them
     s = dd.SIZES["ch6"][scale]
     for c, label in ((3, "colour"), (1, "grey")):
         img = _image(s["size"], c)
-        for name, k in (("DD-O", s["k_over"]), ("DD-U", s["k_under"])):
+        specs = _network_specs(s, c, net["seed"], net["device"])
+        for name, (cls, args, kw, _) in specs.items():
             table[f"ch6 {name} {label}"] = (
-                f"DeepDecoder k={k} d={s['depth']} {s['size']}^2x{c}, denoising, Adam",
+                f"{cls.__name__} {_arch(cls, args)} {s['size']}^2x{c}, denoising, Adam",
                 _fit_run(
-                    partial(dd.DeepDecoder, s["size"], k, s["depth"], c, **net),
+                    partial(cls, *args, **kw),
                     img,
                     operator=None,
                     optimizer="adam",
@@ -127,19 +137,6 @@ def fits(scale: str) -> dict[str, tuple[str, Run, str]]:
                 ),
                 "step",
             )
-        table[f"ch6 DIP {label}"] = (
-            f"DeepImagePrior {s['dip_channels']} skip {s['dip_skip']} "
-            f"{s['size']}^2x{c}, denoising, Adam",
-            _fit_run(
-                partial(dip, s, c, input_noise_std=1 / 30),
-                img,
-                operator=None,
-                optimizer="adam",
-                lr=0.01,
-                record_every=s["record_every"],
-            ),
-            "step",
-        )
 
     s = dd.SIZES["ch7"][scale]
     img = _image(s["size"], 1)
